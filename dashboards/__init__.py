@@ -1,0 +1,1 @@
+"""Dashboard: data access (``data``), plotly figure builders (``figures``) and thin pages."""

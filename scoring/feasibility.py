@@ -1,0 +1,152 @@
+"""Migration feasibility (0-100) per system, always with the factors that made it.
+
+The score is a weighted sum of six factor scores, each 0..100:
+
+=================  ======  =================================================================
+factor             weight  score
+=================  ======  =================================================================
+portability        0.35    mean over the system's components of the portability class of
+                           their service: high 100 (VMs, Kubernetes, S3 API, PostgreSQL),
+                           medium 60 (managed open-standard), low 20 (proprietary PaaS,
+                           serverless, AI); own data centres 100; unknown service 50
+data gravity       0.20    100 up to 100 GB held at providers, minus 25 per tenfold above it
+                           (0 from 1 PB); the egress cost at list price is shown beside it
+coupling           0.15    100 minus 20 per system that depends on this one
+exit plan          0.10    100 when an exit plan exists, else 0
+alternatives       0.10    100 when alternatives are named, else 0
+substitutability   0.10    DORA's values: easy 100, medium 66, highly complex 33,
+                           not substitutable 0, not assessed 50
+=================  ======  =================================================================
+
+Bands: 70 and above high, 40 to 69 medium, below 40 low. The weights and prices live in
+:class:`FeasibilitySettings` and can be changed in ``sovmap.yaml`` (see docs/scoring.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+__all__ = ["FeasibilitySettings", "SystemFeasibility", "dependents", "score_feasibility"]
+
+PORTABILITY_SCORE = {"high": 100.0, "medium": 60.0, "low": 20.0}
+SUBSTITUTABILITY_SCORE = {"easy": 100.0, "medium": 66.0, "highly-complex": 33.0, "not-substitutable": 0.0}
+
+
+@dataclass(frozen=True)
+class FeasibilitySettings:
+    weights: Mapping[str, float] = field(default_factory=lambda: {
+        "portability": 0.35, "data_gravity": 0.20, "coupling": 0.15,
+        "exit_plan": 0.10, "alternatives": 0.10, "substitutability": 0.10,
+    })
+    #: Internet egress list price per GB, USD (AWS first tier, 2026); providers waive it on exit on request.
+    egress_usd_per_gb: float = 0.09
+
+
+@dataclass
+class SystemFeasibility:
+    system: str
+    score: float
+    band: str
+    factors: list[dict]
+    data_volume_gb: float
+    egress_cost_usd: float
+
+    def as_dict(self) -> dict:
+        return {"system": self.system, "score": self.score, "band": self.band, "factors": self.factors,
+                "data_volume_gb": self.data_volume_gb, "egress_cost_usd": self.egress_cost_usd}
+
+
+def _band(score: float) -> str:
+    return "high" if score >= 70 else "medium" if score >= 40 else "low"
+
+
+def dependents(G: nx.DiGraph, system: str) -> set[str]:
+    """Systems that depend on ``system``: by a system dependency or through a component.
+
+    >>> G = nx.DiGraph()
+    >>> G.add_edge("system:a", "system:b", type="depends_on")
+    >>> G.add_edge("component:x", "system:c", type="part_of")
+    >>> G.add_edge("component:y", "system:b", type="part_of")
+    >>> G.add_edge("component:x", "component:y", type="depends_on")
+    >>> sorted(dependents(G, "system:b"))
+    ['system:a', 'system:c']
+    """
+    out: set[str] = set()
+    for src, _, d in G.in_edges(system, data=True):
+        if d["type"] == "depends_on":
+            out.add(src)
+        elif d["type"] == "part_of":
+            for user, _, d2 in G.in_edges(src, data=True):
+                if d2["type"] in ("depends_on", "authenticates_via"):
+                    owner = next((t for _, t, d3 in G.out_edges(user, data=True) if d3["type"] == "part_of"), None)
+                    if owner is not None and owner != system:
+                        out.add(owner)
+    return out
+
+
+def score_feasibility(G: nx.DiGraph, system: str, settings: FeasibilitySettings | None = None) -> SystemFeasibility:
+    """Migration feasibility of one system.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_node("system:s", kind="system", key="s", exit_plan=True, alternatives=("x",), substitutability="easy")
+    >>> G.add_node("component:c", kind="component", holds_data=False)
+    >>> G.add_node("service:p/vm", kind="service", portability="high")
+    >>> G.add_edge("component:c", "system:s", type="part_of")
+    >>> G.add_edge("component:c", "service:p/vm", type="runs_on")
+    >>> score_feasibility(G, "system:s").score
+    100.0
+    """
+    settings = settings or FeasibilitySettings()
+    attrs = G.nodes[system]
+    comps = [c for c, _, d in G.in_edges(system, data=True) if d["type"] == "part_of"]
+    classes: dict[str, int] = {}
+    port_scores: list[float] = []
+    volume = 0.0
+    for comp in comps:
+        node = G.nodes[comp]
+        cls = None
+        external = True
+        for _, target, d in G.out_edges(comp, data=True):
+            kind = G.nodes[target].get("kind")
+            if d["type"] == "runs_on" and kind == "service":
+                cls = G.nodes[target].get("portability")
+            elif kind == "site":
+                external = False
+                cls = cls or "own"
+        if cls is None:
+            cls = "unknown"
+        classes[cls] = classes.get(cls, 0) + 1
+        port_scores.append(PORTABILITY_SCORE.get(cls, 100.0 if cls == "own" else 50.0))
+        if node.get("holds_data") and external:
+            volume += float(node.get("data_volume_gb") or 0.0)
+    portability = sum(port_scores) / len(port_scores) if port_scores else 100.0
+    gravity = 100.0 if volume <= 100 else max(0.0, 100.0 - 25.0 * math.log10(volume / 100.0))
+    n_dependents = len(dependents(G, system))
+    coupling = max(0.0, 100.0 - 20.0 * n_dependents)
+    exit_plan = 100.0 if attrs.get("exit_plan") else 0.0
+    alternatives = 100.0 if attrs.get("alternatives") else 0.0
+    subst_value = attrs.get("substitutability")
+    subst = SUBSTITUTABILITY_SCORE.get(subst_value, 50.0)
+    egress = round(volume * settings.egress_usd_per_gb, 2)
+    w = settings.weights
+    factors = [
+        {"factor": "portability", "score": round(portability, 1), "weight": w["portability"],
+         "detail": ", ".join(f"{n} {c}" for c, n in sorted(classes.items())) or "no components"},
+        {"factor": "data_gravity", "score": round(gravity, 1), "weight": w["data_gravity"],
+         "detail": f"{volume:,.0f} GB held at providers; egress about ${egress:,.0f} at list price"},
+        {"factor": "coupling", "score": coupling, "weight": w["coupling"], "detail": f"{n_dependents} dependent system(s)"},
+        {"factor": "exit_plan", "score": exit_plan, "weight": w["exit_plan"],
+         "detail": "exit plan exists" if exit_plan else "no exit plan"},
+        {"factor": "alternatives", "score": alternatives, "weight": w["alternatives"],
+         "detail": ", ".join(attrs.get("alternatives") or ()) or "none named"},
+        {"factor": "substitutability", "score": subst, "weight": w["substitutability"],
+         "detail": subst_value or "not assessed"},
+    ]
+    score = round(sum(f["score"] * f["weight"] for f in factors), 1)
+    return SystemFeasibility(attrs["key"], score, _band(score), factors, volume, egress)

@@ -1,0 +1,130 @@
+"""The store on SQLite and PostgreSQL: round trips, one transaction per scan, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from inventory.merge import Inventory
+from inventory.records import (
+    AcceptanceRecord,
+    ComponentRecord,
+    CoverageEntry,
+    OperatorRecord,
+    Organization,
+    SiteRecord,
+    SystemRecord,
+)
+from inventory.store import open_store, redact_url
+from scoring.findings import Finding
+from sovmap.errors import StoreError
+
+AS_OF = date(2026, 11, 22)
+
+
+def sample_inventory(n: int = 3) -> Inventory:
+    inv = Inventory(organization=Organization("Org", "NL"), sources=["declared:x.yaml"])
+    inv.systems = {"s": SystemRecord("s", "S", criticality="critical", alternatives=("euhost",), depends_on=("t",)),
+                   "t": SystemRecord("t", "T")}
+    for i in range(n):
+        inv.components[f"c{i}"] = ComponentRecord(
+            f"c{i}", system="s", provider="aws", service="s3", region="eu-west-1", holds_data=True,
+            data_volume_gb=1.5 * i, depends_on=tuple(f"c{j}" for j in range(i)), tags={"env": "prod", "ünïcode": "ja"},
+            origin=f"x.yaml:{i + 1}",
+        )
+    inv.operators = {"op": OperatorRecord("op", "MSP", country="NL", operates=("c0",), access="support")}
+    inv.sites = {"dc": SiteRecord("dc", "DC", country="NL", city="Apeldoorn")}
+    inv.acceptances = {"RA": AcceptanceRecord("RA", "foreign-law-access", {"system": "s"}, "CISO", decided_on=date(2025, 1, 1),
+                                              review_by=date(2026, 1, 1))}
+    return inv
+
+
+def finding(i: int = 0, **kw) -> Finding:
+    return Finding(id=f"f{i}", type="foreign-law-access", system="s", scope={"system": "s", "jurisdiction": "US"},
+                   severity="high", title="t", evidence={"via": [{"kind": "legal-entity", "path": ["a", "b"]}], "day": AS_OF}, **kw)
+
+
+def test_snapshot_round_trip(store):
+    inv = sample_inventory()
+
+    sid = store.save_snapshot(inv, [finding()], as_of=AS_OF, scores=[("exposure", "s", {"score": 80})])
+    back = store.load_inventory(sid)
+
+    assert back.systems == inv.systems
+    assert back.components == inv.components
+    assert back.operators == inv.operators
+    assert back.sites == inv.sites
+    assert back.acceptances == inv.acceptances
+    assert back.organization == inv.organization
+    assert store.snapshot()["id"] == sid and store.snapshot()["status"] == "complete"
+    assert [(f["id"], f["status"], f["evidence"]["day"]) for f in store.findings(sid)] == [("f0", "implicit", "2026-11-22")]
+    assert store.scores(sid, "exposure") == {"s": {"score": 80}}
+    assert store.snapshot(sid)["counts"] == {"systems": 2, "components": 3, "operators": 1, "sites": 1, "acceptances": 1, "findings": 1}
+
+
+def test_coverage_gaps_mark_the_snapshot_incomplete(store):
+    inv = sample_inventory()
+    inv.coverage = [CoverageEntry("aws", "123:eu-west-1:rds", "denied", "AccessDenied")]
+
+    sid = store.save_snapshot(inv, [], as_of=AS_OF)
+
+    assert store.snapshot(sid)["status"] == "incomplete"
+    assert store.load_inventory(sid).coverage == inv.coverage
+
+
+def test_a_failing_write_leaves_the_previous_snapshot_exactly_as_it_was(store):
+    first = store.save_snapshot(sample_inventory(), [finding()], as_of=AS_OF)
+    before = (store.snapshots(), store.load_inventory(first), store.findings(first))
+
+    with pytest.raises(StoreError, match="nothing was stored"):
+        # Two findings with one id violate the primary key halfway through the write.
+        store.save_snapshot(sample_inventory(50), [finding(1), finding(1)], as_of=AS_OF)
+
+    assert (store.snapshots(), store.load_inventory(first), store.findings(first)) == before
+
+
+def test_bulk_write_of_many_rows(store):
+    inv = sample_inventory(0)
+    for i in range(12_000):  # more than two insert batches
+        inv.components[f"c{i}"] = ComponentRecord(f"c{i}", system="s", provider="aws", service="ec2", region="eu-west-1")
+
+    sid = store.save_snapshot(inv, [finding(i) for i in range(6000)], as_of=AS_OF)
+
+    assert store.snapshot(sid)["counts"]["components"] == 12_000
+    assert len(store.load_inventory(sid).components) == 12_000
+    assert store.finding_counts(sid) == {"implicit": 6000}
+
+
+def test_snapshots_are_independent_and_deletable(store):
+    a = store.save_snapshot(sample_inventory(2), [], as_of=AS_OF)
+    b = store.save_snapshot(sample_inventory(4), [], as_of=AS_OF)
+
+    store.delete_snapshot(a)
+
+    assert [s["id"] for s in store.snapshots()] == [b]
+    assert len(store.load_inventory(b).components) == 4
+
+
+def test_empty_store_says_what_to_do(store):
+    with pytest.raises(StoreError, match="sovmap scan"):
+        store.snapshot()
+    with pytest.raises(StoreError, match="no snapshot 42"):
+        store.snapshot(42)
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password():
+    with pytest.raises(StoreError) as info:
+        open_store("postgresql://sovmap:s3cret-pw@127.0.0.1:1/nowhere")
+
+    assert "s3cret-pw" not in str(info.value)
+    assert "cannot open the database" in str(info.value)
+
+
+def test_bad_url_is_a_clear_error():
+    with pytest.raises(StoreError, match="cannot use database URL"):
+        open_store("nosuchdb://x")
+
+
+def test_redact_url_hides_password():
+    assert redact_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
