@@ -255,25 +255,36 @@ def _unknown_findings(G: nx.DiGraph) -> list[Finding]:
 
 
 def _spof_findings(G: nx.DiGraph, deps: Mapping[str, Mapping[str, tuple]]) -> list[Finding]:
-    """Components that several systems, among them critical or high ones, all rest on."""
-    users: dict[str, list[str]] = {}
+    """Shared components whose loss cuts off two or more critical or high systems.
+
+    A system uses a component of another system when a path of component dependencies
+    leads there from one of its own components (a shared identity tenant, a key vault,
+    a network link). System-level ``depends_on`` is left out: it says the system needs
+    the other system, not which of its parts, and would mark every part as shared.
+    """
+    users: dict[str, set[str]] = {}
     for system, comps in deps.items():
-        for comp in comps:
-            users.setdefault(comp, []).append(system)
+        for comp, path in comps.items():
+            if any(n.startswith("system:") for n in path[1:]):
+                continue  # reached through a system-level dependency
+            users.setdefault(comp, set()).add(system)
     out = []
     for comp, systems in users.items():
-        if len(systems) < 2:
-            continue
+        owner = G.nodes[comp].get("system")
+        owner_node = f"system:{owner}" if owner else None
+        if not (systems - {owner_node}):
+            continue  # used by its own system only
         crits = [G.nodes[s].get("criticality") for s in systems]
         n_critical = crits.count("critical")
-        if n_critical == 0 and crits.count("high") == 0:
+        if n_critical + crits.count("high") < 2:
             continue
         attrs = G.nodes[comp]
+        ordered = sorted(systems)
         out.append(Finding(
-            id=f"single-point-of-failure:-:{attrs['key']}", type="single-point-of-failure", system=attrs.get("system"),
+            id=f"single-point-of-failure:-:{attrs['key']}", type="single-point-of-failure", system=owner,
             scope={"component": attrs["key"]}, severity="critical" if n_critical >= 2 else "high",
             title=f"{attrs.get('name') or attrs['key']}: {len(systems)} systems ({n_critical} critical) rest on it",
             evidence={"component": attrs["key"], "systems": sorted(G.nodes[s]["key"] for s in systems),
-                      "paths": [list(deps[s][comp]) for s in sorted(systems)[:5]]},
+                      "paths": [list(deps[s][comp]) for s in ordered[:5]]},
         ))
     return out

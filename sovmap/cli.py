@@ -249,7 +249,7 @@ def dashboard(
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true" if headless else "false",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]
     err.print(f"sovmap dashboard on http://{address}:{port}")
     raise typer.Exit(subprocess.call(cmd, env=env))
