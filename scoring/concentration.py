@@ -139,7 +139,7 @@ def score_concentration(
     Examples
     --------
     >>> G = nx.DiGraph()
-    >>> G.add_node("system:s", kind="system", criticality="critical")
+    >>> G.add_node("system:s", kind="system", key="s", criticality="critical")
     >>> G.add_node("component:c", kind="component"); G.add_node("provider:p", kind="provider")
     >>> G.add_edge("component:c", "system:s", type="part_of")
     >>> G.add_edge("component:c", "provider:p", type="runs_on")

@@ -95,8 +95,10 @@ def match_register(
     >>> from inventory.records import AcceptanceRecord
     >>> f = Finding("foreign-law-access:s:US", "foreign-law-access", "s", {"system": "s", "jurisdiction": "US"}, "high", "t")
     >>> a = AcceptanceRecord("RA-1", "foreign-law-access", {"system": "s"}, "CISO", review_by=date(2026, 3, 1))
-    >>> match_register([f], [a], date(2026, 11, 22)); f.status, f.acceptance_id
-    ([], ('expired', 'RA-1'))
+    >>> match_register([f], [a], date(2026, 11, 22))
+    []
+    >>> f.status, f.acceptance_id
+    ('expired', 'RA-1')
     """
     entries = list(acceptances.values()) if isinstance(acceptances, Mapping) else list(acceptances)
     used: set[str] = set()
