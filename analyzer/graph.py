@@ -20,6 +20,8 @@ also_located_in           region -> country (multi-country geographies)
 controlled_from           global service -> country of its control plane
 has_subsidiary            provider -> legal entity outside the contracting chain
 licensed_from             provider -> legal entity (technology licensor)
+uses_model                component -> model (a trained model it runs or calls)
+developed_by              model -> legal entity (who trained it)
 operates                  operator -> component or system
 employed_by               operator -> legal entity
 subject_to                country -> law
@@ -157,6 +159,20 @@ def _add_region(G: nx.DiGraph, catalog: Catalog, provider_key: str, code: str) -
     return node
 
 
+def _add_model(G: nx.DiGraph, catalog: Catalog, key: str) -> str | None:
+    node = node_id("model", key)
+    if node in G:
+        return node
+    model = catalog.models.get(key)
+    if model is None:
+        return None
+    G.add_node(node, kind="model", key=key, name=model.name, licence=model.licence, open_weights=model.open_weights)
+    entity = _add_entity(G, catalog, model.developer)
+    if entity:
+        G.add_edge(node, entity, type="developed_by")
+    return node
+
+
 def build_graph(inv: Inventory, catalog: Catalog) -> nx.DiGraph:
     """Build the dependency graph of an inventory.
 
@@ -257,6 +273,12 @@ def build_graph(inv: Inventory, catalog: Catalog) -> nx.DiGraph:
                     unresolved["region"] = f"{comp.provider}/?"
         elif comp.site is None:
             unresolved["location"] = "neither provider nor site given"
+        if comp.model is not None:
+            model_node = _add_model(G, catalog, comp.model)
+            if model_node is None:
+                unresolved["model"] = comp.model
+            else:
+                G.add_edge(node, model_node, type="uses_model")
         if unresolved:
             G.nodes[node]["unresolved"] = unresolved
 

@@ -10,7 +10,9 @@ A jurisdiction reaches a component through (the ``via`` of a :class:`Reach`):
 - ``control-plane``: the home of a global service's control plane (IAM, DNS, identity);
 - ``operator``: the country and the legal entity chain of anyone who operates it;
 - ``technology-licensor``: the licensor of the technology a provider runs (updates and
-  licences can be withdrawn: an availability channel only).
+  licences can be withdrawn: an availability channel only);
+- ``model-provenance``: the developer of a trained model the component uses (its
+  licence, updates and export controls: an availability channel only).
 
 Through every channel but ``location`` only extraterritorial laws bind (a law that reaches
 only data on its territory does not follow a parent company abroad).
@@ -47,6 +49,7 @@ CHANNELS: dict[str, frozenset[str]] = {
     "control-plane": frozenset({"confidentiality", "availability"}),
     "operator": frozenset({"confidentiality", "availability"}),
     "technology-licensor": frozenset({"availability"}),
+    "model-provenance": frozenset({"availability"}),
 }
 
 _LOCATION_EDGES = frozenset({"runs_on", "stores_data_in"})
@@ -173,6 +176,11 @@ def component_reach(G: nx.DiGraph, comp: str, cache: dict | None = None) -> list
         reaches = [Reach(path[-1].split(":", 1)[1], via, (comp, *path), comp) for via, path in static]
     else:
         reaches = [Reach(path[-1].split(":", 1)[1], via, path, comp) for via, path in _static_reach(G, comp)]
+    for _, model, data in G.out_edges(comp, data=True):
+        if data["type"] == "uses_model":
+            for entity in _country_of(G, model, frozenset({"developed_by"})):
+                for path, country in _entity_chain(G, entity):
+                    reaches.append(Reach(country.split(":", 1)[1], "model-provenance", (comp, model, *path, country), comp))
     for operator, _, data in G.in_edges(comp, data=True):
         if data["type"] == "operates":
             reaches.extend(_operator_reach(G, operator, (comp,), comp))

@@ -5,7 +5,7 @@ A connector is one module with:
 - ``TYPE``: the ``type`` a source has in ``sovmap.yaml``;
 - ``SUMMARY`` and ``PERMISSIONS``: what it reads, and the read-only rights it needs;
 - ``Params``: a pydantic model of its source entry (validated when the config loads);
-- ``fetch(params, *, base_dir)``: the only I/O (files, network);
+- ``fetch(params, ctx)``: the only I/O (files, network), with a :class:`ScanContext`;
 - ``normalize(raw, params)``: pure, raw data in, an :class:`~inventory.records.InventoryBatch` out.
 
 Modules are imported lazily through :data:`REGISTRY`, so ``import connectors`` pulls in
@@ -16,10 +16,48 @@ sources in the order the config lists them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
-__all__ = ["REGISTRY", "ConnectorSpec", "load_connector"]
+from sovmap.errors import InputError
+
+__all__ = ["REGISTRY", "ConnectorSpec", "ScanContext", "load_connector", "read_source_file"]
+
+
+def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass
+class ScanContext:
+    """What a connector's ``fetch`` may use besides its parameters.
+
+    ``base_dir`` resolves relative paths (the folder of ``sovmap.yaml``); ``progress``
+    receives short human-readable steps; ``workers`` bounds a connector's own pool.
+    """
+
+    base_dir: Path = field(default_factory=Path.cwd)
+    progress: Callable[[str], None] = _quiet
+    workers: int = 8
+
+
+def read_source_file(path: str, ctx: ScanContext, max_bytes: int) -> tuple[str, bytes]:
+    """Read a source file (relative to ``ctx.base_dir``) with a size guard and clear errors."""
+    full = Path(path) if Path(path).is_absolute() else ctx.base_dir / path
+    name = str(full)
+    try:
+        size = full.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file is {size} bytes, over the limit of {max_bytes}", file=name)
+        return name, full.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=name) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=name) from None
+    except PermissionError:
+        raise InputError("permission denied", file=name) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from connectors import ScanContext, read_source_file
 from inventory.records import ComponentRecord, CoverageEntry, InventoryBatch, SystemRecord
 from sovmap.errors import InputError, InputErrors
 from sovmap.yamlio import MAX_BYTES, decode_text
@@ -236,21 +237,9 @@ class Params(BaseModel):
         return self.name or f"{TYPE}:{Path(file).name}"
 
 
-def fetch(params: Params, *, base_dir: Path) -> tuple[str, bytes]:
+def fetch(params: Params, ctx: ScanContext) -> tuple[str, bytes]:
     """Read the file (the only I/O); returns its display name and bytes."""
-    path = (base_dir / params.path) if not Path(params.path).is_absolute() else Path(params.path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > params.max_bytes:
-            raise InputError(f"file is {size} bytes, over the limit of {params.max_bytes}", file=name)
-        return name, path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=name) from None
-    except PermissionError:
-        raise InputError("permission denied", file=name) from None
+    return read_source_file(params.path, ctx, params.max_bytes)
 
 
 def _sniff(header_line: str, file: str, line: int) -> str:

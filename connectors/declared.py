@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from connectors import ScanContext, read_source_file
 from inventory.records import (
     AcceptanceRecord,
     ComponentRecord,
@@ -43,6 +44,7 @@ FindingType = Literal[
     "unknown-provider",
     "unknown-service",
     "unknown-legal-entity",
+    "unknown-model",
     "unattributed-resource",
 ]
 
@@ -112,6 +114,7 @@ class ComponentIn(_Model):
     external_id: Text | None = None
     account: Text | None = None
     tags: dict[Text, str] = {}
+    model: Id | None = None
 
     @model_validator(mode="after")
     def _placed(self) -> ComponentIn:
@@ -174,21 +177,9 @@ class RegisterFile(_Model):
     risk_register: list[AcceptanceIn] = []
 
 
-def fetch(params: Params, *, base_dir: Path) -> tuple[str, bytes]:
+def fetch(params: Params, ctx: ScanContext) -> tuple[str, bytes]:
     """Read the file (the only I/O); returns its display name and bytes."""
-    path = (base_dir / params.path) if not Path(params.path).is_absolute() else Path(params.path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > params.max_bytes:
-            raise InputError(f"file is {size} bytes, over the limit of {params.max_bytes}", file=name)
-        return name, path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=name) from None
-    except PermissionError:
-        raise InputError("permission denied", file=name) from None
+    return read_source_file(params.path, ctx, params.max_bytes)
 
 
 def _origin(file: str, items, index: int) -> str:
@@ -245,7 +236,7 @@ def normalize(raw: tuple[str, bytes], params: Params | None = None) -> Inventory
             id=c.id, name=c.name, system=c.system, kind=c.kind, provider=c.provider, service=c.service,
             region=c.region, site=c.site, holds_data=c.holds_data, data_volume_gb=c.data_volume_gb,
             depends_on=tuple(c.depends_on), key_custody=c.key_custody, external_id=c.external_id,
-            account=c.account, tags=dict(c.tags), source=source, origin=_origin(file, data.get("components"), i),
+            account=c.account, tags=dict(c.tags), model=c.model, source=source, origin=_origin(file, data.get("components"), i),
         )
         for i, c in enumerate(doc.components)
     ]

@@ -6,7 +6,7 @@ pydantic at load. :func:`load_catalog` returns a :class:`Catalog` that is passed
 code that needs it; nothing here is a module-level singleton.
 
 Any catalog file may hold any of these top-level sections: ``countries``, ``laws``,
-``legal_entities``, ``providers``, ``services``, ``regions``. A key defined twice in the
+``legal_entities``, ``providers``, ``services``, ``regions``, ``models``. A key defined twice in the
 bundled catalog is an error; in an override file it replaces the bundled entry and is
 marked as an override wherever it is used.
 """
@@ -40,6 +40,7 @@ __all__ = [
     "Catalog",
     "Country",
     "Law",
+    "Model",
     "LegalEntity",
     "Provider",
     "Region",
@@ -141,6 +142,19 @@ class Region(_Entry):
     pair: Key | None = None
 
 
+class Model(_Entry):
+    """A trained model a component may use: who made it, under which licence, whence the weights."""
+
+    key: Key
+    name: NonEmpty
+    developer: Key  # legal entity
+    licence: NonEmpty
+    open_weights: bool = False
+    weights_origin: str | None = None
+    hosted_by: tuple[Key, ...] = ()  # "provider/service" keys that serve it
+    training_data: str | None = None
+
+
 class CatalogFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,6 +164,7 @@ class CatalogFile(BaseModel):
     providers: list[Provider] = []
     services: list[Service] = []
     regions: list[Region] = []
+    models: list[Model] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +183,7 @@ class Catalog:
     providers: dict[str, Provider] = field(default_factory=dict)
     services: dict[tuple[str, str], Service] = field(default_factory=dict)
     regions: dict[tuple[str, str], Region] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
     origins: dict[tuple[str, Any], Origin] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------------
@@ -230,6 +246,7 @@ class Catalog:
             "providers": self.providers,
             "services": self.services,
             "regions": self.regions,
+            "models": self.models,
         }[section]
         entry = table[key]
         label = "/".join(key) if isinstance(key, tuple) else key
@@ -251,6 +268,7 @@ _SECTIONS: dict[str, tuple[str, Any]] = {
     "providers": ("providers", lambda e: e.key),
     "services": ("services", lambda e: (e.provider, e.key)),
     "regions": ("regions", lambda e: (e.provider, e.code)),
+    "models": ("models", lambda e: e.key),
 }
 
 
@@ -369,6 +387,13 @@ def _check_references(catalog: Catalog, lines: dict[tuple[str, Any], tuple[str, 
                 err("regions", key, "country", f"unknown country '{c}'")
         if region.operating_entity and region.operating_entity not in catalog.entities:
             err("regions", key, "operating_entity", f"unknown legal entity '{region.operating_entity}'")
+    for key, model in catalog.models.items():
+        if model.developer not in catalog.entities:
+            err("models", key, "developer", f"unknown legal entity '{model.developer}'")
+        for ref in model.hosted_by:
+            provider, _, service = ref.partition("/")
+            if (provider, service) not in catalog.services:
+                err("models", key, "hosted_by", f"unknown service '{ref}' (use provider/service)")
     return errors
 
 

@@ -74,6 +74,7 @@ class ComponentRecord:
     external_id: str | None = None
     account: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    model: str | None = None  # a trained model (catalog key) the component runs or calls
     source: str | None = None
     origin: str | None = None
 

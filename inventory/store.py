@@ -34,9 +34,20 @@ __all__ = [
     "open_store",
 ]
 
+#: Bumped whenever a table changes; a store written by another version is refused with a
+#: clear message instead of failing halfway through a query.
+SCHEMA_VERSION = 1
+
 # Rows per executemany batch: large enough to amortise round trips, small enough to keep
 # a million-row scan's memory flat.
 BATCH = 5000
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "sovmap_meta"
+
+    key: str = Field(primary_key=True)
+    value: str
 
 
 class SnapshotRow(SQLModel, table=True):
@@ -93,6 +104,7 @@ class ComponentRow(SQLModel, table=True):
     external_id: str | None = None
     account: str | None = None
     tags: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    model: str | None = None
     source: str | None = None
     origin: str | None = None
 
@@ -415,6 +427,21 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def _check_schema(engine: Engine, url: str) -> None:
+    table = MetaRow.__table__
+    with engine.begin() as conn:
+        found = conn.execute(select(table.c.value).where(table.c.key == "schema_version")).scalar()
+        if found is None:
+            conn.execute(insert(table), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
+            return
+    if found != str(SCHEMA_VERSION):
+        engine.dispose()
+        raise StoreError(
+            f"the database {redact_url(url)} was written by a sovmap with store schema {found}; "
+            f"this one uses schema {SCHEMA_VERSION}. Point --db at a new database (or export and rescan)."
+        )
+
+
 def open_store(url: str, *, create: bool = True) -> Store:
     """Open (and by default create the tables of) the store at ``url``."""
     url = normalise_url(url)
@@ -427,6 +454,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     try:
         if create:
             SQLModel.metadata.create_all(engine)
+            _check_schema(engine, url)
         else:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,6 +30,19 @@ class Assessment:
     concentration: dict[str, Concentration] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     stale_acceptances: list[AcceptanceRecord] = field(default_factory=list)
+
+    def score_rows(self) -> Iterator[tuple[str, str, dict]]:
+        """The computed results a snapshot keeps beside its findings: (kind, key, data)."""
+        for system_node, exposure in self.exposures.items():
+            yield "exposure", system_node.split(":", 1)[1], exposure.as_dict()
+        for system_node, feas in self.feasibility.items():
+            yield "feasibility", system_node.split(":", 1)[1], feas.as_dict()
+        for level, conc in self.concentration.items():
+            yield "concentration", level, conc.as_dict()
+        yield "register", "stale", {"entries": [
+            {"id": a.id, "risk": a.risk, "scope": a.scope, "owner": a.owner, "origin": a.origin}
+            for a in self.stale_acceptances
+        ]}
 
 
 def assess(

@@ -112,8 +112,8 @@ def _score_jurisdiction(G: nx.DiGraph, j: Jurisdiction) -> tuple[dict | None, di
         laws = [l for l in laws_for(G, j.code, avail_vias) if "suspension" in _law_reach(G, [l])]
         if laws and set(avail_vias) & {"legal-entity", "control-plane", "location"}:
             score, why = 80, "a suspension law binds the provider or the place"
-        elif laws and "technology-licensor" in avail_vias:
-            score, why = 50, "a suspension law binds the technology licensor"
+        elif laws and set(avail_vias) & {"technology-licensor", "model-provenance"}:
+            score, why = 50, "a suspension law binds the technology licensor or model developer"
         elif laws:
             score, why = 40, "a suspension law binds an operator"
         else:

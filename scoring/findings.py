@@ -58,7 +58,7 @@ def severity(base: str, *, up: int = 0) -> str:
 
 
 _SECTION_OF = {"region": "regions", "entity": "legal_entities", "country": "countries", "law": "laws",
-               "provider": "providers", "service": "services"}
+               "provider": "providers", "service": "services", "model": "models"}
 
 
 def catalog_facts(catalog: Catalog, nodes: Iterable[str]) -> list[dict]:
@@ -75,7 +75,8 @@ def catalog_facts(catalog: Catalog, nodes: Iterable[str]) -> list[dict]:
             continue
         lookup: Any = tuple(key.split("/", 1)) if section in ("regions", "services") else key
         table = {"regions": catalog.regions, "services": catalog.services, "legal_entities": catalog.entities,
-                 "countries": catalog.countries, "laws": catalog.laws, "providers": catalog.providers}[section]
+                 "countries": catalog.countries, "laws": catalog.laws, "providers": catalog.providers,
+                 "models": catalog.models}[section]
         if lookup in table:
             facts.append(catalog.fact(section, lookup))
     return facts
@@ -224,7 +225,7 @@ def _nodes(paths: list[dict], laws: list[str]) -> list[str]:
 
 _UNKNOWN_TYPE = {"provider": "unknown-provider", "service": "unknown-service", "region": "unknown-location",
                  "location": "unknown-location", "site_country": "unknown-location",
-                 "legal_entity": "unknown-legal-entity", "country": "unknown-location"}
+                 "legal_entity": "unknown-legal-entity", "country": "unknown-location", "model": "unknown-model"}
 
 
 def _unknown_findings(G: nx.DiGraph) -> list[Finding]:

@@ -255,6 +255,12 @@ def dashboard(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
+# Command groups in sovmap/commands/ register themselves on ``app``.
+from sovmap.commands import register_all  # noqa: E402
+
+register_all()
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from connectors import load_connector
+from connectors import ScanContext, load_connector
 from connectors.declared import parse_register
 from inventory.catalog import load_catalog
 from inventory.merge import apply_attribution, check_references, merge_batches
@@ -18,7 +18,7 @@ from scoring import Assessment, assess
 from sovmap.config import load_config
 from sovmap.errors import InputError
 
-__all__ = ["ScanResult", "assessment_scores", "run_scan"]
+__all__ = ["ScanResult", "run_scan"]
 
 
 @dataclass
@@ -39,20 +39,6 @@ def _read_register(path: Path) -> tuple[str, bytes]:
         raise InputError(f"cannot read the risk register: {exc.strerror}", file=str(path)) from None
 
 
-def assessment_scores(result: Assessment):
-    """The rows of computed results a snapshot keeps beside its findings."""
-    for system_node, exposure in result.exposures.items():
-        yield "exposure", system_node.split(":", 1)[1], exposure.as_dict()
-    for system_node, feas in result.feasibility.items():
-        yield "feasibility", system_node.split(":", 1)[1], feas.as_dict()
-    for level, conc in result.concentration.items():
-        yield "concentration", level, conc.as_dict()
-    yield "register", "stale", {"entries": [
-        {"id": a.id, "risk": a.risk, "scope": a.scope, "owner": a.owner, "origin": a.origin}
-        for a in result.stale_acceptances
-    ]}
-
-
 def run_scan(
     config_path: str | Path,
     store: Store,
@@ -71,10 +57,11 @@ def run_scan(
     catalog = load_catalog(config.catalog_overrides)
     digest = hashlib.sha256()
     batches: list[InventoryBatch] = []
+    ctx = ScanContext(base_dir=config.base_dir, progress=say)
     for type_, params in config.sources:
         say(f"reading {type_} source {getattr(params, 'name', None) or getattr(params, 'path', '')}")
         module = load_connector(type_)
-        raw = module.fetch(params, base_dir=config.base_dir)
+        raw = module.fetch(params, ctx)
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], bytes):
             digest.update(raw[1])
         batches.append(module.normalize(raw, params))
@@ -95,7 +82,7 @@ def run_scan(
         as_of=as_of,
         config_path=str(Path(config_path).resolve()),
         digest=digest.hexdigest(),
-        scores=assessment_scores(result),
+        scores=result.score_rows(),
         meta={"catalog_overrides": [str(p) for p in config.catalog_overrides]},
     )
     meta = store.snapshot(snapshot_id)

@@ -225,3 +225,21 @@ def test_exposure_is_computed_without_precomputed_inputs(mini_catalog):
     G = build_graph(inv, mini_catalog)
 
     assert score_exposure(G, "system:s").confidentiality["level"] == "high"
+
+
+def test_model_provenance_is_an_availability_channel_and_unknown_model_is_reported(mini_catalog):
+    inv = estate(
+        ComponentRecord("scan", system="s", provider="euhost", service="vm", region="fsn1", model="bigmodel-7b"),
+        ComponentRecord("ocr", system="s", provider="euhost", service="vm", region="fsn1", model="mystery-model"),
+    )
+
+    result = assess(inv, mini_catalog, as_of=AS_OF)
+    G = result.graph
+
+    reach = system_reach(G, "system:s")
+    assert reach["US"].paths["model-provenance"] == (
+        "system:s", "component:scan", "model:bigmodel-7b", "entity:bigco-inc", "country:US")
+    exp = result.exposures["system:s"]
+    assert exp.confidentiality["score"] == 0 and exp.availability["score"] == 50
+    assert {(f.type, f.evidence.get("value")) for f in result.findings if f.type.startswith("unknown")} == {
+        ("unknown-model", "mystery-model")}

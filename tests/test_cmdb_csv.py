@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors import REGISTRY, load_connector
+from connectors import ScanContext
 from connectors.cmdb_csv import MAX_ERRORS, PERMISSIONS, TYPE, Params, fetch, normalize
 from inventory.records import InventoryBatch
 from sovmap.config import load_config
@@ -26,7 +27,7 @@ def write(tmp_path: Path, text: str, *, name: str = "cmdb.csv", bom: bool = Fals
 def load(tmp_path: Path, text: str, *, bom: bool = False, crlf: bool = False, **params) -> InventoryBatch:
     path = write(tmp_path, text, bom=bom, crlf=crlf)
     p = Params(type="cmdb-csv", path=path.name, **params)
-    return normalize(fetch(p, base_dir=tmp_path), p)
+    return normalize(fetch(p, ScanContext(base_dir=tmp_path)), p)
 
 
 def problems(tmp_path: Path, text: str, **kwargs) -> list[InputError]:
@@ -309,7 +310,7 @@ FIXTURE_COLUMNS = {
 def test_servicenow_export_fixture():
     params = Params(type="cmdb-csv", name="servicenow", path="servicenow-export.csv", columns=FIXTURE_COLUMNS, list_separator=",")
 
-    batch = normalize(fetch(params, base_dir=FIXTURES), params)
+    batch = normalize(fetch(params, ScanContext(base_dir=FIXTURES)), params)
 
     assert len(batch.components) == 20
     assert {(s.id, s.criticality, s.classification, s.rto_hours) for s in batch.systems} == {
@@ -468,7 +469,7 @@ def test_non_utf8_is_an_error_with_its_line(tmp_path):
     params = Params(type="cmdb-csv", path="cmdb.csv")
 
     with pytest.raises(InputError) as info:
-        normalize(fetch(params, base_dir=tmp_path), params)
+        normalize(fetch(params, ScanContext(base_dir=tmp_path)), params)
 
     assert where([info.value]) == {("cmdb.csv", 3, None, None)}
     assert "not UTF-8" in info.value.reason
@@ -537,7 +538,7 @@ def test_fetch_refuses_a_missing_file_a_folder_and_a_file_over_the_limit(tmp_pat
 
     for name, extra in cases:
         with pytest.raises(InputError) as info:
-            fetch(Params(type="cmdb-csv", path=name, **extra), base_dir=tmp_path)
+            fetch(Params(type="cmdb-csv", path=name, **extra), ScanContext(base_dir=tmp_path))
         reasons.add((Path(info.value.file).name, info.value.reason.split(" ")[0]))
 
     assert reasons == {("absent.csv", "file"), ("folder.csv", "is"), ("cmdb.csv", "file")}
@@ -557,7 +558,7 @@ def test_the_documented_configuration_loads_and_reads(tmp_path):
     config = load_config(tmp_path / "sovmap.yaml")
     ((type_, params),) = config.sources
 
-    batch = normalize(fetch(params, base_dir=config.base_dir), params)
+    batch = normalize(fetch(params, ScanContext(base_dir=config.base_dir)), params)
 
     assert type_ == TYPE
     assert {(c.id, c.system, c.provider, c.region, c.holds_data) for c in batch.components} == {

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from inventory.store import open_store
 from sovmap.cli import app
 from sovmap.errors import InputError, InputErrors
 from sovmap.scan import run_scan

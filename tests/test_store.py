@@ -128,3 +128,18 @@ def test_bad_url_is_a_clear_error():
 
 def test_redact_url_hides_password():
     assert redact_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_a_store_of_another_schema_version_is_refused_clearly(tmp_path):
+    from sqlalchemy import update
+
+    from inventory.store import MetaRow
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    s = open_store(url)
+    with s.engine.begin() as conn:
+        conn.execute(update(MetaRow.__table__).values(value="0"))
+    s.close()
+
+    with pytest.raises(StoreError, match="store schema 0"):
+        open_store(url)
