@@ -267,12 +267,7 @@ def _sniff(header_line: str, file: str, line: int) -> str:
 def _raise_all(errors: list[InputError]) -> None:
     if len(errors) == 1:
         raise errors[0]
-    exc = InputErrors(errors[:MAX_ERRORS])
-    if len(errors) > MAX_ERRORS:
-        more = len(errors) - MAX_ERRORS
-        body = "\n".join(f"  {e}" for e in exc.errors)
-        exc.args = (f"{len(errors)} problem(s) in the input, the first {MAX_ERRORS}:\n{body}\n  ... and {more} more",)
-    raise exc
+    raise InputErrors(errors[:MAX_ERRORS], omitted=max(0, len(errors) - MAX_ERRORS))
 
 
 class _Header:

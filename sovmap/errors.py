@@ -43,13 +43,22 @@ class InputError(SovmapError):
 
 
 class InputErrors(SovmapError):
-    """Several input errors found in one pass, reported together."""
+    """Several input errors found in one pass, reported together (the first ``shown`` in full)."""
 
-    def __init__(self, errors: list[InputError]) -> None:
+    shown = 50
+
+    def __init__(self, errors: list[InputError], *, omitted: int = 0) -> None:
         self.errors = errors
-        head = f"{len(errors)} problem(s) in the input:" if len(errors) > 1 else ""
-        body = "\n".join(f"  {e}" if head else str(e) for e in errors)
-        super().__init__(f"{head}\n{body}" if head else body)
+        total = len(errors) + omitted
+        if total == 1:
+            super().__init__(str(errors[0]))
+            return
+        listed = errors[: self.shown]
+        more = total - len(listed)
+        head = f"{total} problem(s) in the input" + (f", the first {len(listed)}:" if more else ":")
+        body = "\n".join(f"  {e}" for e in listed)
+        tail = f"\n  ... and {more} more" if more else ""
+        super().__init__(f"{head}\n{body}{tail}")
 
 
 class CatalogError(SovmapError):

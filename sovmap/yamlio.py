@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
-
 from sovmap.errors import InputError
 
 #: Bounds that keep a hostile file from exhausting memory; configurable per call.
@@ -50,25 +48,24 @@ class LineList(list):
         self.item_lines: list[int] = []
 
 
+# libyaml's C parser when present (an order of magnitude faster); the constructors that
+# record lines and refuse duplicate keys stay in Python either way.
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _make_loader(file: str, max_aliases: int) -> type[yaml.SafeLoader]:
-    class _Loader(yaml.SafeLoader):
-        _aliases = 0
+    class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+        # The node graph is checked for alias bombs before anything is constructed.
+        def get_node(self):  # type: ignore[override]
+            node = super().get_node()
+            if node is not None:
+                _check_expansion(node, file, max_aliases=max_aliases)
+            return node
 
-        def compose_node(self, parent, index):  # type: ignore[override]
-            if self.check_event(AliasEvent):
-                type(self)._aliases += 1
-                if type(self)._aliases > max_aliases:
-                    event = self.peek_event()
-                    raise InputError(
-                        f"more than {max_aliases} YAML aliases; refusing a possible alias bomb",
-                        file=file,
-                        line=event.start_mark.line + 1,
-                    )
-            return super().compose_node(parent, index)
-
-        def compose_document(self):  # type: ignore[override]
-            node = super().compose_document()
-            _check_expansion(node, file)
+        def get_single_node(self):  # type: ignore[override]
+            node = super().get_single_node()
+            if node is not None:
+                _check_expansion(node, file, max_aliases=max_aliases)
             return node
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> LineDict:
@@ -102,23 +99,39 @@ def _make_loader(file: str, max_aliases: int) -> type[yaml.SafeLoader]:
     return _Loader
 
 
-def _check_expansion(root: yaml.Node, file: str, limit: int | None = None) -> None:
-    """Refuse a document whose aliases expand beyond ``MAX_NODES`` nodes."""
+def _check_expansion(root: yaml.Node, file: str, limit: int | None = None, max_aliases: int = MAX_ALIASES) -> None:
+    """Refuse a document with too many aliases, or whose aliases expand beyond ``MAX_NODES`` nodes.
+
+    An alias bomb has few aliases but expands exponentially; counting the nodes each
+    shared node stands for, once, bounds what any later walk over the data can cost.
+    """
     limit = MAX_NODES if limit is None else limit
     sizes: dict[int, int] = {}
+    aliases = 0
     # Iterative post-order walk: shared (aliased) nodes are sized once and reused.
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if id(node) in sizes:
-            continue
         if isinstance(node, yaml.ScalarNode):
             sizes[id(node)] = 1
             continue
         children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
         if not done:
+            if id(node) in sizes:
+                continue
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+            for child in children:
+                if id(child) in sizes and not isinstance(child, yaml.ScalarNode):
+                    aliases += 1
+                else:
+                    stack.append((child, False))
+            if aliases > max_aliases:
+                raise InputError(
+                    f"more than {max_aliases} YAML aliases; refusing a possible alias bomb",
+                    file=file, line=node.start_mark.line + 1,
+                )
+            continue
+        if id(node) in sizes:
             continue
         total = 1 + sum(sizes.get(id(c), 1) for c in children)
         if total > limit:
