@@ -20,6 +20,8 @@ also_located_in           region -> country (multi-country geographies)
 controlled_from           global service -> country of its control plane
 has_subsidiary            provider -> legal entity outside the contracting chain
 licensed_from             provider -> legal entity (technology licensor)
+operations_in             provider -> country where its operations and support staff sit
+                          (``approval_gate``: the customer approval that gates their access)
 uses_model                component -> model (a trained model it runs or calls)
 developed_by              model -> legal entity (who trained it)
 operates                  operator -> component or system
@@ -111,6 +113,13 @@ def _add_provider(G: nx.DiGraph, catalog: Catalog, key: str) -> str | None:
         lic_node = _add_entity(G, catalog, lic)
         if lic_node:
             G.add_edge(node, lic_node, type="licensed_from")
+    operations = provider.operations
+    if operations is not None:
+        G.nodes[node]["approval_gate"] = operations.approval_gate
+        for code in operations.countries:
+            country = _add_country(G, catalog, code)
+            if country:
+                G.add_edge(node, country, type="operations_in", approval_gate=operations.approval_gate)
     return node
 
 

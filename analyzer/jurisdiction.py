@@ -9,6 +9,13 @@ A jurisdiction reaches a component through (the ``via`` of a :class:`Reach`):
   production order served on a provider's Canadian subsidiary);
 - ``control-plane``: the home of a global service's control plane (IAM, DNS, identity);
 - ``operator``: the country and the legal entity chain of anyone who operates it;
+- ``provider-operations``: a country where the provider's own operations and support
+  staff sit (``Provider.operations.countries`` in the catalog), with no customer approval
+  gate on their access: confidentiality and availability, as for a declared operator;
+- ``provider-operations-gated``: the same where the provider has a customer approval gate
+  (Customer Lockbox, Access Approval): staff there reach content only with the customer's
+  approval, so the channel carries availability only (they can still disrupt the service);
+  the gate is the provider node's ``approval_gate``;
 - ``technology-licensor``: the licensor of the technology a provider runs (updates and
   licences can be withdrawn: an availability channel only);
 - ``model-provenance``: the developer of a trained model the component uses (its
@@ -48,6 +55,8 @@ CHANNELS: dict[str, frozenset[str]] = {
     "subsidiary": frozenset({"confidentiality"}),
     "control-plane": frozenset({"confidentiality", "availability"}),
     "operator": frozenset({"confidentiality", "availability"}),
+    "provider-operations": frozenset({"confidentiality", "availability"}),
+    "provider-operations-gated": frozenset({"availability"}),
     "technology-licensor": frozenset({"availability"}),
     "model-provenance": frozenset({"availability"}),
 }
@@ -140,6 +149,11 @@ def _static_reach(G: nx.DiGraph, comp: str) -> list[tuple[str, tuple[str, ...]]]
             for entity in _country_of(G, provider, frozenset({edge_type})):
                 for path, country in _entity_chain(G, entity):
                     out.append((via, (*head, provider, *path, country)))
+        for _, country, data in G.out_edges(provider, data=True):
+            if data["type"] == "operations_in":
+                # A customer approval gate keeps staff from content, not from the service itself.
+                via = "provider-operations-gated" if data.get("approval_gate") else "provider-operations"
+                out.append((via, (*head, provider, country)))
     return out
 
 

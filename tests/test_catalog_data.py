@@ -335,3 +335,77 @@ def test_an_override_defining_a_key_twice_is_rejected(tmp_path: Path) -> None:
         load_catalog([path])
 
     assert_rejected(info.value, path, "example-hosting", "defined twice")
+
+
+# -- providers, regions and models added for the issue's provider list ------------------------------------
+
+ISSUE_PROVIDERS = {
+    "oracle", "ibm-cloud", "alibaba-cloud", "huawei-cloud", "tencent-cloud", "t-cloud", "t-systems-sovereign-cloud",
+    "bleu", "s3ns", "delos-cloud", "openai", "anthropic", "mistral-ai", "aleph-alpha",
+}
+
+
+def test_every_listed_provider_has_regions_with_countries(catalog: Catalog) -> None:
+    regions = {p for p, _ in catalog.regions}
+
+    assert ISSUE_PROVIDERS <= set(catalog.providers)
+    assert ISSUE_PROVIDERS - regions == set()
+    assert {(p, c) for (p, c), r in catalog.regions.items() if p in ISSUE_PROVIDERS and r.country not in catalog.countries} == set()
+
+
+def test_every_provider_and_model_developer_ends_in_an_ultimate_parent_with_a_country(catalog: Catalog) -> None:
+    starts = {("provider", k, p.contracting_entity) for k, p in catalog.providers.items()}
+    starts |= {("model", k, m.developer) for k, m in catalog.models.items()}
+    broken = set()
+    for kind, key, entity in starts:
+        chain = catalog.ownership_chain(entity)
+        if not chain or chain[-1].parent is not None or chain[-1].country not in catalog.countries:
+            broken.add((kind, key))
+
+    assert broken == set()
+
+
+def test_technology_licensors_are_a_supply_chain_relation_not_an_owner(catalog: Catalog) -> None:
+    licensed = {k: set(p.technology_licensors) for k, p in catalog.providers.items() if p.technology_licensors}
+
+    assert licensed == {
+        "bleu": {"microsoft-corporation"}, "delos-cloud": {"microsoft-corporation"},
+        "s3ns": {"google-llc"}, "t-systems-sovereign-cloud": {"google-llc"},
+    }
+    for key in licensed:
+        owners = {e.key for e in catalog.ownership_chain(catalog.providers[key].contracting_entity)}
+        assert owners.isdisjoint(licensed[key]), key
+
+
+def test_azure_region_pairs_resolve_within_their_cloud(catalog: Catalog) -> None:
+    azure = {code: r for (p, code), r in catalog.regions.items() if p == "azure"}
+
+    bad = {(code, r.pair) for code, r in azure.items() if r.pair and (r.pair not in azure or azure[r.pair].partition != r.partition)}
+
+    assert bad == set()
+    assert azure["westeurope"].pair == "northeurope" and azure["northeurope"].pair == "westeurope"
+    assert azure["usgovvirginia"].pair == "usgovtexas" and azure["usdodeast"].pair == "usdodcentral"
+    assert azure["chinanorth3"].pair == "chinaeast3"
+
+
+def test_models_name_their_developer_licence_and_hosting(catalog: Catalog) -> None:
+    def developer_country(key: str) -> str:
+        return catalog.ultimate_parent(catalog.models[key].developer).country
+
+    assert {"gpt-4o", "gpt-4.1", "openai-o-series", "claude", "llama-3", "mistral-large", "mistral-small", "codestral",
+            "pharia", "luminous", "gemini", "qwen", "deepseek", "yolo", "resnet-torchvision", "vit-torchvision"} <= set(catalog.models)
+    assert {k: developer_country(k) for k in ("gpt-4o", "claude", "llama-3", "mistral-large", "pharia", "qwen", "deepseek", "yolo")} == {
+        "gpt-4o": "US", "claude": "US", "llama-3": "US", "mistral-large": "FR", "pharia": "DE", "qwen": "CN",
+        "deepseek": "CN", "yolo": "US",
+    }
+    assert catalog.models["yolo"].licence.startswith("AGPL-3.0")
+    assert catalog.models["qwen"].licence.startswith("Apache-2.0")
+    assert "azure/openai" in catalog.models["gpt-4o"].hosted_by
+    assert {"aws/bedrock", "gcp/vertex-ai"} <= set(catalog.models["claude"].hosted_by)
+
+
+def test_ai_services_say_where_inference_runs(catalog: Catalog) -> None:
+    countries = {p: {r.country for r in catalog.provider_regions(p)} for p in ("openai", "anthropic", "mistral-ai", "aleph-alpha")}
+
+    assert countries == {"openai": {"US"}, "anthropic": {"US"}, "mistral-ai": {"FR", "US"}, "aleph-alpha": {"DE"}}
+    assert {s.category for p in countries for s in catalog.provider_services(p)} == {"ai"}
