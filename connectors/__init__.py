@@ -72,6 +72,17 @@ REGISTRY: dict[str, ConnectorSpec] = {
     for spec in (
         ConnectorSpec("declared", "connectors.declared", "file"),
         ConnectorSpec("cmdb-csv", "connectors.cmdb_csv", "file"),
+        ConnectorSpec("aws", "connectors.aws", "cloud"),
+        ConnectorSpec("archimate", "connectors.archimate", "file"),
+        ConnectorSpec("netbox", "connectors.netbox", "api"),
+        ConnectorSpec("backstage", "connectors.backstage", "file"),
+        ConnectorSpec("terraform", "connectors.terraform", "file"),
+        ConnectorSpec("kubernetes", "connectors.kubernetes_nodes", "api"),
+        ConnectorSpec("prowler-ocsf", "connectors.prowler_ocsf", "file"),
+        ConnectorSpec("aws-config", "connectors.aws_config", "file"),
+        ConnectorSpec("query-csv", "connectors.query_csv", "file"),
+        ConnectorSpec("azure", "connectors.azure", "cloud"),
+        ConnectorSpec("gcp", "connectors.gcp", "cloud"),
     )
 }
 

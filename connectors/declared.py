@@ -6,7 +6,7 @@ what, and the risk register. The schema is in ``docs/inventory-format.md``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -46,6 +46,7 @@ FindingType = Literal[
     "unknown-legal-entity",
     "unknown-model",
     "unattributed-resource",
+    "source-conflict",
 ]
 
 TYPE = "declared"
@@ -154,6 +155,8 @@ class AcceptanceIn(_Model):
     rationale: Text | None = None
     decided_on: date | None = None
     review_by: date | None = None
+    recorded_by: Text | None = None
+    recorded_at: datetime | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> AcceptanceIn:
@@ -197,6 +200,8 @@ def _acceptances(items: list[AcceptanceIn], raw, file: str, source: str) -> list
             rationale=a.rationale,
             decided_on=a.decided_on,
             review_by=a.review_by,
+            recorded_by=a.recorded_by,
+            recorded_at=a.recorded_at,
             source=source,
             origin=_origin(file, raw, i),
         )

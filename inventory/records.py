@@ -8,7 +8,7 @@ An absent value is ``None``, never ``""``. ``origin`` says where a record was re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 Criticality = Literal["critical", "high", "medium", "low"]
@@ -117,6 +117,8 @@ class AcceptanceRecord:
     review_by: date | None = None
     source: str | None = None
     origin: str | None = None
+    recorded_by: str | None = None  # who recorded it from the dashboard
+    recorded_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -36,7 +36,7 @@ __all__ = [
 
 #: Bumped whenever a table changes; a store written by another version is refused with a
 #: clear message instead of failing halfway through a query.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Rows per executemany batch: large enough to amortise round trips, small enough to keep
 # a million-row scan's memory flat.
@@ -158,6 +158,27 @@ class AcceptanceRow(SQLModel, table=True):
     review_by: date | None = None
     source: str | None = None
     origin: str | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+
+
+class RegisterEventRow(SQLModel, table=True):
+    """Who changed the risk register from sovmap, and when: kept even if the file is edited later.
+
+    ``snapshot_id`` is the snapshot the person was looking at; it is no foreign key, so
+    that deleting a snapshot never deletes the record of a decision.
+    """
+
+    __tablename__ = "register_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int | None = None
+    acceptance_id: str = Field(index=True)
+    action: str  # accept
+    by: str
+    at: datetime
+    file: str | None = None
+    entry: dict = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 class FindingRow(SQLModel, table=True):
@@ -389,6 +410,38 @@ class Store:
             query = query.where(table.c.key == key)
         with self.engine.connect() as conn:
             return {k: d for k, d in conn.execute(query.order_by(table.c.key))}
+
+    def acceptances(self, snapshot_id: int) -> list[dict]:
+        """The risk register entries a snapshot read, by id."""
+        table = AcceptanceRow.__table__
+        with self.engine.connect() as conn:
+            query = select(table).where(table.c.snapshot_id == snapshot_id).order_by(table.c.id)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def save_register_event(
+        self, *, acceptance_id: str, action: str, by: str, at: datetime, entry: dict,
+        snapshot_id: int | None = None, file: str | None = None,
+    ) -> int:
+        """Record a change to the risk register made from sovmap; returns the event id."""
+        table = RegisterEventRow.__table__
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(
+                    insert(table).returning(table.c.id),
+                    {"snapshot_id": snapshot_id, "acceptance_id": acceptance_id, "action": action, "by": by,
+                     "at": at, "file": file, "entry": json.loads(_dumps(entry))},
+                ).scalar_one()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record the register event: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
+
+    def register_events(self, acceptance_id: str | None = None) -> list[dict]:
+        """Changes to the risk register made from sovmap, oldest first."""
+        table = RegisterEventRow.__table__
+        query = select(table).order_by(table.c.id)
+        if acceptance_id is not None:
+            query = query.where(table.c.acceptance_id == acceptance_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def finding_counts(self, snapshot_id: int) -> dict[str, int]:
         table = FindingRow.__table__

@@ -14,9 +14,12 @@ from inventory.catalog import Catalog
 from inventory.merge import Inventory
 from inventory.records import AcceptanceRecord
 from scoring.concentration import LEVELS, Concentration, score_concentration
+from scoring.exit import score_exit
 from scoring.exposure import SystemExposure, score_exposure
 from scoring.feasibility import FeasibilitySettings, SystemFeasibility, score_feasibility
 from scoring.findings import Finding, build_findings, match_register
+from scoring.settings import ScoringSettings, scoring_settings
+from scoring.sovereignty import SystemSovereignty, score_sovereignty
 
 __all__ = ["Assessment", "assess"]
 
@@ -28,8 +31,10 @@ class Assessment:
     exposures: dict[str, SystemExposure] = field(default_factory=dict)
     feasibility: dict[str, SystemFeasibility] = field(default_factory=dict)
     concentration: dict[str, Concentration] = field(default_factory=dict)
+    sovereignty: dict[str, SystemSovereignty] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     stale_acceptances: list[AcceptanceRecord] = field(default_factory=list)
+    settings: ScoringSettings | None = None
 
     def score_rows(self) -> Iterator[tuple[str, str, dict]]:
         """The computed results a snapshot keeps beside its findings: (kind, key, data)."""
@@ -39,8 +44,11 @@ class Assessment:
             yield "feasibility", system_node.split(":", 1)[1], feas.as_dict()
         for level, conc in self.concentration.items():
             yield "concentration", level, conc.as_dict()
+        for system_node, sov in self.sovereignty.items():
+            yield "sovereignty", system_node.split(":", 1)[1], sov.as_dict()
         yield "register", "stale", {"entries": [
-            {"id": a.id, "risk": a.risk, "scope": a.scope, "owner": a.owner, "origin": a.origin}
+            {"id": a.id, "risk": a.risk, "scope": a.scope, "owner": a.owner, "origin": a.origin,
+             "rationale": a.rationale, "review_by": a.review_by.isoformat() if a.review_by else None}
             for a in self.stale_acceptances
         ]}
 
@@ -51,20 +59,35 @@ def assess(
     *,
     as_of: date,
     feasibility_settings: FeasibilitySettings | None = None,
+    settings: ScoringSettings | None = None,
 ) -> Assessment:
-    """Build the graph and compute exposure, feasibility, concentration and findings."""
+    """Build the graph and compute exposure, feasibility and exit, concentration, sovereignty and findings.
+
+    ``settings`` (from :func:`scoring.settings.scoring_settings`) carries the framework,
+    its weights and overrides and the exit and feasibility numbers; the defaults when None.
+    ``feasibility_settings``, when given, replaces the feasibility part of it.
+    """
+    settings = settings or scoring_settings()
+    feas_settings = feasibility_settings or settings.feasibility
     G = build_graph(inv, catalog)
     home = inv.organization.home_bloc if inv.organization else "EU"
     systems = [n for n, d in G.nodes(data=True) if d.get("kind") == "system"]
-    cache: dict = {}
+    cache: dict = {}  # shared: jurisdiction reach, sovereignty answers and catalog facts use distinct keys
     deps = {s: system_components(G, s) for s in systems}
-    result = Assessment(graph=G, as_of=as_of)
+    result = Assessment(graph=G, as_of=as_of, settings=settings)
     for s in systems:
         reach = system_reach(G, s, cache, deps[s])
         result.exposures[s] = score_exposure(G, s, home_bloc=home, reach=reach, components=deps[s])
-        result.feasibility[s] = score_feasibility(G, s, feasibility_settings)
+        feas = score_feasibility(G, s, feas_settings)
+        feas.exit = score_exit(G, s, catalog=catalog, settings=settings.exit).as_dict()
+        result.feasibility[s] = feas
+        result.sovereignty[s] = score_sovereignty(
+            G, s, settings.framework, catalog=catalog, home_bloc=home, weights=settings.weights_spec,
+            overrides=settings.overrides, components=deps[s], cache=cache,
+        )
+    keys: dict = {}
     for level in LEVELS:
-        result.concentration[level] = score_concentration(G, level, deps=deps)
+        result.concentration[level] = score_concentration(G, level, deps=deps, cache=keys)
     result.findings = build_findings(G, catalog, result.exposures, result.feasibility, result.concentration, deps, home_bloc=home)
     result.stale_acceptances = match_register(result.findings, inv.acceptances, as_of)
     return result

@@ -122,6 +122,7 @@ def score_concentration(
     *,
     weight: str = "criticality",
     deps: Mapping[str, Mapping[str, tuple]] | None = None,
+    cache: dict | None = None,
 ) -> Concentration:
     """Concentration of the estate at one level.
 
@@ -135,6 +136,8 @@ def score_concentration(
     deps : mapping, optional
         ``system node -> {component node: path}``, as made by
         :func:`analyzer.jurisdiction.system_components`; computed when not given.
+    cache : dict, optional
+        Shared between the three levels: each component's keys are found once.
 
     Examples
     --------
@@ -151,7 +154,7 @@ def score_concentration(
     weights: dict[str, float] = {}
     systems_of: dict[str, list[str]] = {}
     unknown: list[str] = []
-    key_cache: dict[str, dict] = {}
+    key_cache: dict[str, dict] = {} if cache is None else cache
     for system, attrs in G.nodes(data=True):
         if attrs.get("kind") != "system":
             continue

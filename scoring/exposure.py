@@ -5,12 +5,14 @@ through the channels that reach it:
 
 confidentiality
     content or assistance 80, metadata only 50, no law catalogued 30;
-    +20 when the data sits in that country (``location``); halved when every
-    data-holding component it reaches is encrypted with customer-held keys
-    (the provider can be compelled, but holds only ciphertext).
+    +20 when the data sits in that country (``location``); halved when everything it
+    reaches is a data store encrypted with customer-held keys (the provider can be
+    compelled, but holds only ciphertext; a compute component or an operator would see
+    the data in clear).
 availability
     a suspension law (sanctions) through the legal entity chain, a control plane or the
-    location 80; through a technology licensor only 50; through an operator only 40;
+    location 80; through a technology licensor or model developer only 50; through an
+    operator or the provider's operations staff only 40;
     a foreign jurisdiction with no suspension law catalogued 20. Customer-held keys do
     not help here.
 
@@ -101,11 +103,16 @@ def _score_jurisdiction(G: nx.DiGraph, j: Jurisdiction) -> tuple[dict | None, di
         else:
             base, why = 30, "reached, but no law with compelled access is catalogued"
         score = base + (20 if "location" in conf_vias else 0)
-        data_comps = [c for c in j.components if c.startswith("component:") and G.nodes[c].get("holds_data")]
-        held = bool(data_comps) and all(G.nodes[c].get("key_custody") == "customer-held" for c in data_comps)
+        # Keys only protect data at rest: a reached component that computes on the data, or
+        # an operator of the whole system, sees it in clear, so every reached component must
+        # be a data store with customer-held keys for the halving to apply.
+        held = bool(j.components) and all(
+            c.startswith("component:") and G.nodes[c].get("holds_data") and G.nodes[c].get("key_custody") == "customer-held"
+            for c in j.components
+        )
         if held:
             score = score / 2
-            why += "; halved: every data store it reaches uses customer-held keys"
+            why += "; halved: everything it reaches is a data store with customer-held keys"
         conf = {"jurisdiction": j.code, "score": min(100.0, float(score)), "laws": [l for l in laws if _law_reach(G, [l]) - {"suspension"}],
                 "via": sorted(conf_vias), "reason": why}
     if avail_vias:
@@ -115,7 +122,7 @@ def _score_jurisdiction(G: nx.DiGraph, j: Jurisdiction) -> tuple[dict | None, di
         elif laws and set(avail_vias) & {"technology-licensor", "model-provenance"}:
             score, why = 50, "a suspension law binds the technology licensor or model developer"
         elif laws:
-            score, why = 40, "a suspension law binds an operator"
+            score, why = 40, "a suspension law binds an operator or the provider's operations staff"
         else:
             score, why = 20, "reached, but no suspension law is catalogued"
         avail = {"jurisdiction": j.code, "score": float(score), "laws": laws, "via": sorted(avail_vias), "reason": why}

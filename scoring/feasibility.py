@@ -18,8 +18,11 @@ substitutability   0.10    DORA's values: easy 100, medium 66, highly complex 33
                            not substitutable 0, not assessed 50
 =================  ======  =================================================================
 
-Bands: 70 and above high, 40 to 69 medium, below 40 low. The weights and prices live in
-:class:`FeasibilitySettings` and can be changed in ``sovmap.yaml`` (see docs/scoring.md).
+The score is ``sum(score_f * w_f) / sum(w_f)``, so weights that do not add up to 1 still
+give 0..100. Bands: 70 and above high, 40 to 69 medium, below 40 low. The weights and
+prices live in :class:`FeasibilitySettings` and can be changed under
+``scoring.feasibility`` in ``sovmap.yaml`` (see docs/scoring.md). The exit time
+(:mod:`scoring.exit`) is kept beside the score as ``exit``.
 """
 
 from __future__ import annotations
@@ -54,10 +57,14 @@ class SystemFeasibility:
     factors: list[dict]
     data_volume_gb: float
     egress_cost_usd: float
+    exit: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"system": self.system, "score": self.score, "band": self.band, "factors": self.factors,
-                "data_volume_gb": self.data_volume_gb, "egress_cost_usd": self.egress_cost_usd}
+        out = {"system": self.system, "score": self.score, "band": self.band, "factors": self.factors,
+               "data_volume_gb": self.data_volume_gb, "egress_cost_usd": self.egress_cost_usd}
+        if self.exit is not None:
+            out["exit"] = self.exit
+        return out
 
 
 def _band(score: float) -> str:
@@ -148,5 +155,6 @@ def score_feasibility(G: nx.DiGraph, system: str, settings: FeasibilitySettings 
         {"factor": "substitutability", "score": subst, "weight": w["substitutability"],
          "detail": subst_value or "not assessed"},
     ]
-    score = round(sum(f["score"] * f["weight"] for f in factors), 1)
+    total = sum(f["weight"] for f in factors)
+    score = round(sum(f["score"] * f["weight"] for f in factors) / total, 1) if total > 0 else 0.0
     return SystemFeasibility(attrs["key"], score, _band(score), factors, volume, egress)

@@ -260,34 +260,46 @@ def _unknown_findings(G: nx.DiGraph) -> list[Finding]:
 def _spof_findings(G: nx.DiGraph, deps: Mapping[str, Mapping[str, tuple]]) -> list[Finding]:
     """Shared components whose loss cuts off two or more critical or high systems.
 
-    A system uses a component of another system when a path of component dependencies
-    leads there from one of its own components (a shared identity tenant, a key vault,
-    a network link). System-level ``depends_on`` is left out: it says the system needs
-    the other system, not which of its parts, and would mark every part as shared.
+    A component is shared when a path of component dependencies leads to it from a
+    component of another system (a shared identity tenant, a key vault, a network link).
+    System-level ``depends_on`` does not make a component shared: it says the system
+    needs the other system, not which of its parts, and would mark every part as shared.
+
+    Its loss cuts off every system whose dependency closure holds it (dependencies are
+    all needed: nothing in the inventory says one part can stand in for another), which
+    includes the systems that depend on the users as a whole. That set, found from the
+    graph, decides the severity: critical when two or more critical systems are cut off.
     """
     users: dict[str, set[str]] = {}
+    cut_off: dict[str, set[str]] = {}
     for system, comps in deps.items():
         for comp, path in comps.items():
-            if any(n.startswith("system:") for n in path[1:]):
+            cut_off.setdefault(comp, set()).add(system)
+            # Paths start at the system; system nodes only come first, before any component.
+            if path[1].startswith("system:"):
                 continue  # reached through a system-level dependency
             users.setdefault(comp, set()).add(system)
     out = []
-    for comp, systems in users.items():
+    for comp, direct in users.items():
         owner = G.nodes[comp].get("system")
         owner_node = f"system:{owner}" if owner else None
-        if not (systems - {owner_node}):
+        if not (direct - {owner_node}):
             continue  # used by its own system only
-        crits = [G.nodes[s].get("criticality") for s in systems]
-        n_critical = crits.count("critical")
-        if n_critical + crits.count("high") < 2:
+        systems = cut_off[comp]
+        crits = {s: G.nodes[s].get("criticality") for s in systems}
+        critical = sorted(G.nodes[s]["key"] for s, c in crits.items() if c == "critical")
+        if len(critical) + sum(1 for c in crits.values() if c == "high") < 2:
             continue
         attrs = G.nodes[comp]
-        ordered = sorted(systems)
+        ordered = sorted(systems, key=lambda s: (len(deps[s][comp]), s))
         out.append(Finding(
             id=f"single-point-of-failure:-:{attrs['key']}", type="single-point-of-failure", system=owner,
-            scope={"component": attrs["key"]}, severity="critical" if n_critical >= 2 else "high",
-            title=f"{attrs.get('name') or attrs['key']}: {len(systems)} systems ({n_critical} critical) rest on it",
+            scope={"component": attrs["key"]}, severity="critical" if len(critical) >= 2 else "high",
+            title=f"{attrs.get('name') or attrs['key']}: its loss cuts off {len(systems)} systems ({len(critical)} critical)",
             evidence={"component": attrs["key"], "systems": sorted(G.nodes[s]["key"] for s in systems),
+                      "direct": sorted(G.nodes[s]["key"] for s in direct), "critical": critical,
+                      "rto_hours": {G.nodes[s]["key"]: G.nodes[s].get("rto_hours") for s in sorted(systems)
+                                    if crits[s] in ("critical", "high")},
                       "paths": [list(deps[s][comp]) for s in ordered[:5]]},
         ))
     return out

@@ -185,6 +185,7 @@ def risks(
     snapshot: SnapshotOption = None,
     status: Annotated[Optional[str], typer.Option(help="Only implicit, expired or stated.")] = None,
     type_: Annotated[Optional[str], typer.Option("--type", help="Only this finding type.")] = None,
+    stale: Annotated[bool, typer.Option("--stale", help="List the register entries that cover no finding any more.")] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Findings with their status against the risk register; implicit ones first."""
@@ -194,8 +195,19 @@ def risks(
         store = _store(db)
         snap = _snapshot(store, snapshot)
         rows = store.findings(snap["id"], status=status)
+        stale_entries = store.scores(snap["id"], "register", "stale").get("stale", {}).get("entries", [])
     except SovmapError as exc:
         _fail(exc)
+    if stale:
+        if json_out:
+            _print_json(stale_entries)
+            return
+        table = Table("acceptance", "risk", "scope", "owner", "defined at", title=f"Stale register entries, snapshot {snap['id']}")
+        for e in stale_entries:
+            table.add_row(e["id"], e["risk"], ", ".join(f"{k}={v}" for k, v in e["scope"].items()), e["owner"], e.get("origin") or "-")
+        out.print(table)
+        out.print(f"{len(stale_entries)} register {'entry covers' if len(stale_entries) == 1 else 'entries cover'} no finding any more.")
+        return
     if type_:
         rows = [r for r in rows if r["type"] == type_]
     order = {"implicit": 0, "expired": 1, "stated": 2}
@@ -212,6 +224,9 @@ def risks(
     out.print(table)
     n = sum(1 for r in rows if r["status"] == "implicit")
     out.print(f"[bold red]{n}[/] risk(s) accepted without being stated.")
+    if stale_entries:
+        out.print(f"{len(stale_entries)} register {'entry covers' if len(stale_entries) == 1 else 'entries cover'} no finding any more "
+                  f"(stale: {', '.join(e['id'] for e in stale_entries)}); see 'sovmap risks --stale'.")
 
 
 @app.command()
@@ -262,8 +277,4 @@ register_all()
 
 
 def main() -> None:  # pragma: no cover - console script entry
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
     app()

@@ -8,13 +8,15 @@ so a typo in a source is reported with the config file's line before any scan ru
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import REGISTRY, load_connector
+from scoring.settings import ScoringSection
+from inventory.merge import MatchingSettings
 from sovmap.errors import InputError, InputErrors
 from sovmap.validation import validate_model
 from sovmap.yamlio import read_yaml_file
@@ -64,7 +66,9 @@ class ConfigFile(_Model):
     sources: list[SourceEntry] = Field(min_length=1)
     risk_register: str | None = None
     attribution: Attribution = Attribution()
+    matching: MatchingSettings = MatchingSettings()
     as_of: str | None = None
+    scoring: ScoringSection = ScoringSection()
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Config:
     sources: list[tuple[str, Any]]  # (type, validated Params)
     risk_register: Path | None
     attribution: Attribution
+    scoring: ScoringSection = field(default_factory=ScoringSection)  # paths in it are relative to base_dir
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
 
 
 def load_config(path: str | Path) -> Config:
@@ -118,6 +124,8 @@ def load_config(path: str | Path) -> Config:
         sources=sources,
         risk_register=(base / doc.risk_register) if doc.risk_register else None,
         attribution=doc.attribution,
+        matching=doc.matching,
+        scoring=doc.scoring,
     )
 
 

@@ -15,6 +15,9 @@ from inventory.merge import apply_attribution, check_references, merge_batches
 from inventory.records import InventoryBatch
 from inventory.store import Store
 from scoring import Assessment, assess
+from scoring.settings import scoring_settings
+from scoring.sovereignty import check_override_scopes
+from scoring.conflicts import add_conflict_findings
 from sovmap.config import load_config
 from sovmap.errors import InputError
 
@@ -55,6 +58,7 @@ def run_scan(
     as_of = as_of or date.today()
     config = load_config(config_path)
     catalog = load_catalog(config.catalog_overrides)
+    settings = scoring_settings(config.scoring, base_dir=config.base_dir, file=str(config.path))
     digest = hashlib.sha256()
     batches: list[InventoryBatch] = []
     ctx = ScanContext(base_dir=config.base_dir, progress=say)
@@ -70,11 +74,13 @@ def run_scan(
         raw = _read_register(config.risk_register)
         digest.update(raw[1])
         register = parse_register(raw)
-    inv = merge_batches(batches, register)
+    inv = merge_batches(batches, register, settings=config.matching, source_types=[t for t, _ in config.sources])
     apply_attribution(inv, config.attribution.tag_keys, config.attribution.rules)
     check_references(inv)
+    check_override_scopes(settings.overrides, catalog=catalog, components=inv.components, sites=inv.sites)
     say(f"scoring {len(inv.systems)} systems, {len(inv.components)} components")
-    result = assess(inv, catalog, as_of=as_of)
+    result = assess(inv, catalog, as_of=as_of, settings=settings)
+    add_conflict_findings(result, inv, catalog)
     say("storing the snapshot")
     snapshot_id = store.save_snapshot(
         inv,
@@ -83,7 +89,8 @@ def run_scan(
         config_path=str(Path(config_path).resolve()),
         digest=digest.hexdigest(),
         scores=result.score_rows(),
-        meta={"catalog_overrides": [str(p) for p in config.catalog_overrides]},
+        meta={"catalog_overrides": [str(p) for p in config.catalog_overrides], "matching": inv.matching.as_dict(),
+              "scoring": settings.describe()},
     )
     meta = store.snapshot(snapshot_id)
     return ScanResult(snapshot_id, meta["status"], meta["counts"], store.finding_counts(snapshot_id), result)

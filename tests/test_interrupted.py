@@ -31,7 +31,7 @@ def big_estate(tmp_path_factory) -> Path:
 
 def _scan(config: Path, db: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "sovmap.cli", "scan", "-c", str(config), "--db", db, "--as-of", "2026-11-22"],
+        [sys.executable, "-m", "sovmap", "scan", "-c", str(config), "--db", db, "--as-of", "2026-11-22"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -80,7 +80,7 @@ def test_sigkill_during_a_sqlite_write(tmp_path, big_estate):
     store = open_store(url)
     assert _state(store) == before
     again = subprocess.run(
-        [sys.executable, "-m", "sovmap.cli", "scan", "-c", str(FIXTURES / "small" / "sovmap.yaml"), "--db", url],
+        [sys.executable, "-m", "sovmap", "scan", "-c", str(FIXTURES / "small" / "sovmap.yaml"), "--db", url],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert again.returncode == 0, again.stderr
