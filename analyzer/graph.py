@@ -271,7 +271,10 @@ def build_graph(inv: Inventory, catalog: Catalog) -> nx.DiGraph:
                         if G.nodes[service].get("category") in IDENTITY_CATEGORIES:
                             identity.add(node)
                 else:
+                    # Which of the provider's services it is decides portability and
+                    # control planes: without one, that part is UNKNOWN, never assumed.
                     G.add_edge(node, node_id("provider", comp.provider), type="runs_on")
+                    unresolved["service"] = f"{comp.provider}/?"
                 if comp.region is not None:
                     region = _add_region(G, catalog, comp.provider, comp.region)
                     if region is None:
@@ -290,6 +293,9 @@ def build_graph(inv: Inventory, catalog: Catalog) -> nx.DiGraph:
                 G.add_edge(node, model_node, type="uses_model")
         if unresolved:
             G.nodes[node]["unresolved"] = unresolved
+        note = inv.attribution_notes.get(comp.id) if hasattr(inv, "attribution_notes") else None
+        if note:
+            G.nodes[node]["attribution_note"] = note
 
     for comp in inv.components.values():
         source = node_id("component", comp.id)

@@ -34,14 +34,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from connectors import ScanContext, read_source_file
 from connectors.archimate import _read as read_value
 from inventory.records import ComponentRecord, CoverageEntry, InventoryBatch, SystemRecord
 from sovmap.errors import InputError, InputErrors
-from sovmap.yamlio import MAX_ALIASES, MAX_BYTES, _make_loader, decode_text
+from sovmap.yamlio import MAX_BYTES, decode_text, load_yaml_all
 
 TYPE = "backstage"
 SUMMARY = "Backstage catalog-info.yaml files: System, Component, Resource, dependsOn, API use."
@@ -95,18 +94,7 @@ def fetch(params: Params, ctx: ScanContext) -> list[tuple[str, bytes]]:
 
 def _documents(file: str, content: bytes) -> list[Any]:
     """Every YAML document of a file, with line numbers, through sovmap's safe loader."""
-    loader = _make_loader(file, MAX_ALIASES)
-    try:
-        docs = list(yaml.load_all(decode_text(content, file), Loader=loader))  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise InputError(f"not valid YAML: {problem}", file=file, line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=file) from None
-    except RecursionError:
-        raise InputError("not valid YAML: nesting too deep", file=file) from None
-    return [d for d in docs if d is not None]
+    return load_yaml_all(decode_text(content, file), file=file)
 
 
 def _ref(value: Any, default_kind: str, namespace: str) -> tuple[str, str] | None:

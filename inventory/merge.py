@@ -178,6 +178,8 @@ class Inventory:
     coverage: list[CoverageEntry] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     matching: MatchReport = field(default_factory=MatchReport)
+    #: Why a component stayed unattributed although something named a system (component id -> note).
+    attribution_notes: dict[str, str] = field(default_factory=dict)
 
 
 def _split_origin(origin: str | None) -> tuple[str | None, int | None]:
@@ -657,16 +659,26 @@ def apply_attribution(inv: Inventory, tag_keys: list[str], rules: list[Any]) -> 
     """Attribute components without a system: first by tag keys, then by the first matching rule.
 
     A component that stays without a system is reported later as an ``unattributed-resource``
-    finding; nothing is attributed by guess.
+    finding; nothing is attributed by guess. A tag naming a system that no source declares
+    does not fail the scan (tags are set by many hands in a cloud console): the component
+    stays unattributed and the finding says which tag named what. A rule naming an
+    unknown system is a configuration error.
     """
+    for index, rule in enumerate(rules):
+        if rule.system not in inv.systems:
+            raise InputError(f"unknown system '{rule.system}'", file="sovmap.yaml",
+                             entry=f"attribution.rules[{index}]", field="system")
     for comp in inv.components.values():
         if comp.system is not None:
             continue
         for key in tag_keys:
             value = comp.tags.get(key)
-            if value:
+            if not value:
+                continue
+            if value in inv.systems:
                 comp.system = value
                 break
+            inv.attribution_notes[comp.id] = f"tag '{key}' names system '{value}', which no source declares"
         if comp.system is not None:
             continue
         for rule in rules:

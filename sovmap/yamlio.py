@@ -23,7 +23,7 @@ MAX_ALIASES = 1000
 #: aliases but expands exponentially).
 MAX_NODES = 5_000_000
 
-__all__ = ["LineDict", "LineList", "MAX_ALIASES", "MAX_BYTES", "line_of", "load_yaml", "read_yaml_file"]
+__all__ = ["LineDict", "LineList", "MAX_ALIASES", "MAX_BYTES", "line_of", "load_yaml", "load_yaml_all", "read_yaml_file"]
 
 
 class LineDict(dict):
@@ -142,12 +142,11 @@ def _check_expansion(root: yaml.Node, file: str, limit: int | None = None, max_a
         sizes[id(node)] = total
 
 
-def load_yaml(text: str, *, file: str = "<input>", max_aliases: int = MAX_ALIASES, allow_empty: bool = False) -> Any:
-    """Parse one YAML document safely, keeping line numbers.
+def load_yaml_all(text: str, *, file: str = "<input>", max_aliases: int = MAX_ALIASES) -> list[Any]:
+    """Parse every document of a YAML stream safely, keeping line numbers; empty ones are dropped.
 
-    >>> doc = load_yaml("a: 1\\nb: [x, y]\\n")
-    >>> doc["b"], doc.key_lines["b"]
-    (['x', 'y'], 2)
+    >>> [d["kind"] for d in load_yaml_all("kind: A\\n---\\nkind: B\\n")]
+    ['A', 'B']
     """
     loader = _make_loader(file, max_aliases)
     try:
@@ -163,7 +162,17 @@ def load_yaml(text: str, *, file: str = "<input>", max_aliases: int = MAX_ALIASE
         raise InputError(f"not valid YAML: {exc}", file=file) from None
     except RecursionError:
         raise InputError("not valid YAML: nesting too deep", file=file) from None
-    documents = [d for d in documents if d is not None]
+    return [d for d in documents if d is not None]
+
+
+def load_yaml(text: str, *, file: str = "<input>", max_aliases: int = MAX_ALIASES, allow_empty: bool = False) -> Any:
+    """Parse one YAML document safely, keeping line numbers.
+
+    >>> doc = load_yaml("a: 1\\nb: [x, y]\\n")
+    >>> doc["b"], doc.key_lines["b"]
+    (['x', 'y'], 2)
+    """
+    documents = load_yaml_all(text, file=file, max_aliases=max_aliases)
     if not documents:
         if allow_empty:
             return None

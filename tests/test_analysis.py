@@ -243,3 +243,10 @@ def test_model_provenance_is_an_availability_channel_and_unknown_model_is_report
     assert exp.confidentiality["score"] == 0 and exp.availability["score"] == 50
     assert {(f.type, f.evidence.get("value")) for f in result.findings if f.type.startswith("unknown")} == {
         ("unknown-model", "mystery-model")}
+
+
+def test_provider_without_service_is_an_unknown_service(mini_catalog):
+    result = assess(estate(ComponentRecord("x", system="s", provider="euhost", region="fsn1")), mini_catalog, as_of=AS_OF)
+
+    assert {(f.type, f.evidence["value"]) for f in result.findings if f.type.startswith("unknown")} == {
+        ("unknown-service", "euhost/?")}

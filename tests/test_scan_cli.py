@@ -142,3 +142,24 @@ def test_database_url_from_environment(tmp_path, monkeypatch):
 
     assert runner.invoke(app, ["scan", "-c", str(SMALL / "sovmap.yaml")]).exit_code == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_a_tag_naming_an_undeclared_system_leaves_the_resource_unattributed(store, estate):
+    inv_file = estate / "inventory.yaml"
+    inv_file.write_text(inv_file.read_text().replace(
+        "{id: archive-store, system: archive, provider: euhost, service: vm, region: fsn1, holds_data: true, tags: {system: archive}}",
+        "{id: archive-store, provider: euhost, service: vm, region: fsn1, holds_data: true, tags: {system: archiv}}"))
+
+    sid = run_scan(estate / "sovmap.yaml", store, as_of=AS_OF).snapshot_id
+
+    found = [f for f in store.findings(sid) if f["type"] == "unattributed-resource"]
+    assert [(f["scope"]["component"], f["evidence"]["note"]) for f in found] == [
+        ("archive-store", "tag 'system' names system 'archiv', which no source declares")]
+
+
+def test_an_attribution_rule_naming_an_unknown_system_is_a_config_error(store, estate):
+    cfg = estate / "sovmap.yaml"
+    cfg.write_text(cfg.read_text().replace("system: intake", "system: intkae"))
+
+    with pytest.raises(InputError, match=r"attribution.rules\[0\]: field 'system': unknown system 'intkae'"):
+        run_scan(cfg, store, as_of=AS_OF)
