@@ -236,8 +236,9 @@ def _unknown_findings(G: nx.DiGraph) -> list[Finding]:
             out.append(Finding(
                 id=f"unattributed-resource:-:{attrs['key']}", type="unattributed-resource", system=None,
                 scope={"component": attrs["key"]}, severity="low",
-                title=f"{attrs['key']}: attributed to no system (no tag, no rule)",
-                evidence={"component": attrs["key"], "provider": attrs.get("provider"), "region": attrs.get("region")},
+                title=f"{attrs['key']}: attributed to no system ({attrs.get('attribution_note') or 'no tag, no rule'})",
+                evidence={"component": attrs["key"], "provider": attrs.get("provider"), "region": attrs.get("region"),
+                          "note": attrs.get("attribution_note")},
             ))
         unresolved = attrs.get("unresolved")
         if not unresolved:
