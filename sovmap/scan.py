@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -68,6 +69,10 @@ def run_scan(
         raw = module.fetch(params, ctx)
         if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], bytes):
             digest.update(raw[1])
+        else:
+            # API sources return JSON-like data: hash it canonically, so that an unchanged
+            # estate gives an unchanged digest.
+            digest.update(json.dumps(raw, sort_keys=True, default=str, separators=(",", ":")).encode())
         batches.append(module.normalize(raw, params))
     register = []
     if config.risk_register is not None:
