@@ -182,6 +182,10 @@ def component_reach(G: nx.DiGraph, comp: str, cache: dict | None = None) -> list
     """
     key = None
     if cache is not None:
+        # A component sits in the closure of many systems: answer it once per scan.
+        done = cache.get(("component", comp))
+        if done is not None:
+            return done
         key = tuple(sorted((t, d["type"]) for _, t, d in G.out_edges(comp, data=True) if d["type"] in _LOCATION_EDGES))
         static = cache.get(key)
         if static is None:
@@ -197,17 +201,32 @@ def component_reach(G: nx.DiGraph, comp: str, cache: dict | None = None) -> list
                     reaches.append(Reach(country.split(":", 1)[1], "model-provenance", (comp, model, *path, country), comp))
     for operator, _, data in G.in_edges(comp, data=True):
         if data["type"] == "operates":
-            reaches.extend(_operator_reach(G, operator, (comp,), comp))
+            reaches.extend(_operator_reach(G, operator, (comp,), comp, cache))
+    if cache is not None:
+        cache[("component", comp)] = reaches
     return reaches
 
 
-def _operator_reach(G: nx.DiGraph, operator: str, head: tuple[str, ...], comp: str) -> Iterator[Reach]:
+def _operator_reach(
+    G: nx.DiGraph, operator: str, head: tuple[str, ...], comp: str, cache: dict | None = None
+) -> Iterator[Reach]:
+    # An operator of thousands of components reaches the same countries for each of them.
+    static = cache.get(("operator", operator)) if cache is not None else None
+    if static is None:
+        static = list(_operator_static(G, operator))
+        if cache is not None:
+            cache[("operator", operator)] = static
+    for code, tail in static:
+        yield Reach(code, "operator", (*head, operator, *tail), comp)
+
+
+def _operator_static(G: nx.DiGraph, operator: str) -> Iterator[tuple[str, tuple[str, ...]]]:
     for _, target, data in G.out_edges(operator, data=True):
         if data["type"] == "located_in":
-            yield Reach(target.split(":", 1)[1], "operator", (*head, operator, target), comp)
+            yield target.split(":", 1)[1], (target,)
         elif data["type"] == "employed_by":
             for path, country in _entity_chain(G, target):
-                yield Reach(country.split(":", 1)[1], "operator", (*head, operator, *path, country), comp)
+                yield country.split(":", 1)[1], (*path, country)
 
 
 def system_components(G: nx.DiGraph, system: str) -> dict[str, tuple[str, ...]]:
@@ -269,7 +288,7 @@ def system_reach(
         add(component_reach(G, comp, cache), path)
     for operator, _, data in G.in_edges(system, data=True):
         if data["type"] == "operates":
-            add(_operator_reach(G, operator, (system,), system), ())
+            add(_operator_reach(G, operator, (system,), system, cache), ())
     return result
 
 
