@@ -4,17 +4,17 @@ import streamlit as st
 
 st.set_page_config(page_title="sovmap", page_icon="🗺️", layout="wide")
 pages = {
-    "": [st.Page("dashboards/pages/overview.py", title="Overview", icon="🧭", default=True)],
+    "": [st.Page("dashboards/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
     "Explore": [
-        st.Page("dashboards/pages/graph.py", title="Dependency graph", icon="🕸️", url_path="graph"),
-        st.Page("dashboards/pages/jurisdictions.py", title="Jurisdictions", icon="🌍", url_path="jurisdictions"),
-        st.Page("dashboards/pages/concentration.py", title="Concentration", icon="🎯", url_path="concentration"),
-        st.Page("dashboards/pages/migration.py", title="Migration and exit", icon="🚪", url_path="migration"),
-        st.Page("dashboards/pages/scenarios.py", title="Scenarios", icon="⚡", url_path="scenarios"),
+        st.Page("dashboards/pages/graph.py", title="Dependency graph", icon=":material/hub:", url_path="graph"),
+        st.Page("dashboards/pages/jurisdictions.py", title="Jurisdictions", icon=":material/public:", url_path="jurisdictions"),
+        st.Page("dashboards/pages/concentration.py", title="Concentration", icon=":material/donut_large:", url_path="concentration"),
+        st.Page("dashboards/pages/migration.py", title="Migration and exit", icon=":material/logout:", url_path="migration"),
+        st.Page("dashboards/pages/scenarios.py", title="Scenarios", icon=":material/bolt:", url_path="scenarios"),
     ],
     "Act": [
-        st.Page("dashboards/pages/register.py", title="Risk register", icon="📝", url_path="register"),
-        st.Page("dashboards/pages/exports.py", title="Exports", icon="⬇️", url_path="exports"),
+        st.Page("dashboards/pages/register.py", title="Risk register", icon=":material/edit_note:", url_path="register"),
+        st.Page("dashboards/pages/exports.py", title="Exports", icon=":material/download:", url_path="exports"),
     ],
 }
 st.navigation(pages).run()

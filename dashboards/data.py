@@ -417,6 +417,23 @@ def _naive(value):
     return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) else value
 
 
+def rebuild_days(hit: Mapping, exit_days: Mapping[str, float] | None) -> float | None:
+    """How long a system hit by a scenario without end stays down: until what it rests on is rebuilt.
+
+    That is the longest exit time (days) of the systems on its path to what was hit, its
+    own included; None when none is known.
+
+    >>> rebuild_days({"system": "b", "path": ["system:b", "system:a", "component:x"]}, {"a": 120.0, "b": 0.0})
+    120.0
+    """
+    if not exit_days:
+        return None
+    on_path = [hit["system"], *(str(n).split(":", 1)[1] for n in hit.get("path") or () if str(n).startswith("system:"))]
+    known = [float(exit_days[s]) for s in on_path if exit_days.get(s) is not None and not pd.isna(exit_days[s])]
+    positive = [d for d in known if d > 0]
+    return max(positive) if positive else None
+
+
 # -- the graph -----------------------------------------------------------------------------
 @dataclass
 class SnapshotGraph:

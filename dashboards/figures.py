@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.data import CRITICALITIES, SEAL_NAMES, GraphView
+from dashboards.data import CRITICALITIES, SEAL_NAMES, GraphView, rebuild_days
 
 LEVEL_COLOURS = {"none": "#2e7d32", "low": "#9ccc65", "medium": "#ffb300", "high": "#c62828"}
 STATUS_COLOURS = {"implicit": "#c62828", "expired": "#ef6c00", "stated": "#2e7d32"}
@@ -308,9 +308,10 @@ def exit_breakdown(frame: pd.DataFrame, *, title: str | None = None) -> go.Figur
 def scenario_bars(result: Mapping, *, exit_days: Mapping[str, float] | None = None, top: int = 40) -> go.Figure:
     """Systems a scenario hits: how long each is down against its RTO, breaches in red.
 
-    A scenario without an end (a provider lost, sanctions) lasts until the system is
-    rebuilt elsewhere: with ``exit_days`` the bar is the system's exit time, else the
-    system is marked as down with no end known.
+    A scenario without an end (a provider lost, sanctions) lasts until what the system
+    rests on is rebuilt elsewhere: with ``exit_days`` the bar is the longest exit time of
+    the systems on its path to what was hit (its own, or that of a system it depends
+    on), else the system is marked as down with no end known.
     """
     hit = list(result.get("systems_hit") or [])
     if not hit:
@@ -325,16 +326,18 @@ def scenario_bars(result: Mapping, *, exit_days: Mapping[str, float] | None = No
         if h.get("outage_hours") is not None:
             hours.append(h["outage_hours"])
             how.append("outage")
-        elif exit_days and exit_days.get(h["system"]) is not None and not pd.isna(exit_days[h["system"]]):
-            hours.append(float(exit_days[h["system"]]) * 24)
+        elif (days := rebuild_days(h, exit_days)) is not None:
+            hours.append(days * 24)
             how.append("until rebuilt elsewhere (exit time)")
         else:
             hours.append(None)
             how.append("no end known")
     fig = go.Figure()
-    fig.add_bar(y=labels, x=[v if v is not None else 0 for v in hours], orientation="h", name="down for (hours)",
-                marker_color=[HIT if h.get("rto_breach") else "#78909c" for h in hit], customdata=how,
-                text=["no end known" if v is None else f"{v / 24:,.0f} d" if v >= 48 else f"{v:,.1f} h" for v in hours],
+    # A log axis cannot draw 0: a system with no known end gets a stub of one hour, in grey, and says so.
+    fig.add_bar(y=labels, x=[v if v is not None else 1 for v in hours], orientation="h", name="down for (hours)",
+                marker_color=["#e0e0e0" if v is None else HIT if h.get("rto_breach") else "#78909c" for v, h in zip(hours, hit)],
+                customdata=how,
+                text=["no exit time known" if v is None else f"{v / 24:,.0f} d" if v >= 48 else f"{v:,.1f} h" for v in hours],
                 textposition="outside", hovertemplate="%{y}<br>down %{x:,.0f} h: %{customdata}<extra></extra>")
     rto = [(label, h.get("rto_hours")) for label, h in zip(labels, hit) if h.get("rto_hours") is not None]
     if rto:

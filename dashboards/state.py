@@ -116,10 +116,6 @@ def pending(snapshot_id: int):
     return data.pending_acceptances(store(), snapshot_id)
 
 
-def clear_register_cache() -> None:
-    _call.clear()
-
-
 def finding(snapshot_id: int, finding_id: str) -> dict | None:
     rows = [r for r in store().findings(snapshot_id) if r["id"] == finding_id]
     return rows[0] if rows else None

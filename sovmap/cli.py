@@ -265,6 +265,8 @@ def dashboard(
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true" if headless else "false",
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        # The map's base layer is served from static/ (no CDN); no file watcher in service.
+        "--server.enableStaticServing", "true", "--server.fileWatcherType", "none",
     ]
     err.print(f"sovmap dashboard on http://{address}:{port}")
     raise typer.Exit(subprocess.call(cmd, env=env))

@@ -17,7 +17,6 @@ import time
 from datetime import date
 
 import pytest
-
 from conftest import EXAMPLE, ROOT
 
 pytestmark = pytest.mark.browser
@@ -57,10 +56,13 @@ def dashboard(tmp_path_factory):
     from inventory.store import open_store
     from sovmap.scan import run_scan
 
-    db = tmp_path_factory.mktemp("browser") / "sovmap.db"
+    folder = tmp_path_factory.mktemp("browser")
+    # A copy of the example: accepting a risk in the browser writes to its register file.
+    shutil.copytree(EXAMPLE, folder / "example")
+    db = folder / "sovmap.db"
     url = f"sqlite:///{db}"
     store = open_store(url)
-    run_scan(EXAMPLE / "sovmap.yaml", store, as_of=date(2026, 11, 22))
+    run_scan(folder / "example" / "sovmap.yaml", store, as_of=date(2026, 11, 22))
     store.close()
     port = _free_port()
     log_path = db.parent / "dashboard.log"
@@ -86,7 +88,7 @@ def dashboard(tmp_path_factory):
         proc.kill()
         log.close()
         raise RuntimeError("the dashboard did not start within 60 s")
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", folder / "example"
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -122,8 +124,9 @@ def _settle(page) -> None:
 
 @pytest.mark.parametrize(("name", "path", "title", "text", "drawn"), PAGES, ids=[p[0] for p in PAGES])
 def test_page_renders_without_exception(dashboard, browser, name, path, title, text, drawn):
+    base, _ = dashboard
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{dashboard}/{path}", wait_until="networkidle")
+    page.goto(f"{base}/{path}", wait_until="networkidle")
     page.wait_for_selector(f"h1:has-text('{title}')", timeout=60_000)
     page.wait_for_selector(f"text={text}", timeout=60_000)
     if drawn:
@@ -136,4 +139,33 @@ def test_page_renders_without_exception(dashboard, browser, name, path, title, t
         "[data-testid='stAlertContentError']").all_inner_texts()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    page.close()
+
+
+def test_a_risk_is_accepted_in_the_browser_and_written_to_the_register(dashboard, browser):
+    base, example = dashboard
+    register = example / "risk-register.yaml"
+    before = register.read_text(encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/register?status=implicit&crit=critical&juris=US&type=foreign-law-access", wait_until="networkidle")
+    page.wait_for_selector("text=Select an implicit or expired finding", timeout=60_000)
+    _settle(page)
+
+    # The table is drawn on a canvas: tick the first row's selection box by its place.
+    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(grid["x"] + 14, grid["y"] + 35 + 17)
+    page.wait_for_selector("text=Record the acceptance", timeout=60_000)
+    page.get_by_label("Owner (who carries the risk)").fill("CISO")
+    page.get_by_label("Rationale (why the risk is accepted, and until what)").fill("Accepted in the browser test")
+    page.get_by_label("Your name (recorded with the entry)").fill("Browser Test")
+    page.get_by_text("Record the acceptance").click()
+    page.wait_for_selector("text=The finding's status changes at the next scan", timeout=60_000)
+    _settle(page)
+
+    after = register.read_text(encoding="utf-8")
+    assert after.startswith(before)
+    assert "recorded_by: Browser Test" in after and "rationale: Accepted in the browser test" in after
+    assert page.locator("text=1 acceptance(s) recorded since this snapshot").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "register-accepted.png"), full_page=False)
     page.close()

@@ -6,6 +6,7 @@ import shutil
 from collections import Counter
 from datetime import date
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -245,7 +246,7 @@ def test_hhi_bands_show_every_level(example):
 
 
 def test_figures_escape_names_from_the_inventory():
-    frame = data.pd.DataFrame([{"system": "x", "name": "<a href='javascript:alert(1)'>x</a>", "criticality": "high",
+    frame = pd.DataFrame([{"system": "x", "name": "<a href='javascript:alert(1)'>x</a>", "criticality": "high",
                                 "confidentiality": 80.0, "availability": 40.0, "confidentiality level": "high",
                                 "availability level": "medium"}])
 
@@ -255,12 +256,17 @@ def test_figures_escape_names_from_the_inventory():
 
 
 def test_scenario_bars_use_the_exit_time_when_an_outage_has_no_end():
-    result = {"systems_hit": [{"system": "a", "name": "A", "criticality": "critical", "rto_hours": 4,
-                               "outage_hours": None, "rto_breach": True, "data_classes": ["internal"], "path": []}]}
+    hit = {"criticality": "critical", "rto_hours": 4, "outage_hours": None, "rto_breach": True, "data_classes": []}
+    result = {"systems_hit": [
+        dict(hit, system="a", name="A", path=["system:a", "component:x"]),
+        dict(hit, system="b", name="B", path=["system:b", "system:a", "component:x"]),  # down until a is rebuilt
+        dict(hit, system="c", name="C", path=["system:c", "component:y"]),
+    ]}
 
-    fig = figures.scenario_bars(result, exit_days={"a": 100.0})
+    fig = figures.scenario_bars(result, exit_days={"a": 100.0, "b": 0.0})
 
-    assert list(fig.data[0].x) == [2400.0]
+    assert dict(zip(fig.data[0].customdata, fig.data[0].x)) == {"until rebuilt elsewhere (exit time)": 2400.0, "no end known": 1}
+    assert list(fig.data[0].x).count(2400.0) == 2
 
 
 # -- the app, page by page ------------------------------------------------------------------------

@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pypdf
 import pytest
+from conftest import EXAMPLE
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE
 from dashboards.data import load_snapshot_graph
 from inventory.store import open_store
 from sovmap.cli import app
@@ -41,7 +41,7 @@ systems:
   - {id: plus, name: "+1+cmd|' /C calc'!A0", criticality: high, owner: "@SUM(1+1)*cmd|' /C calc'!A0"}
   - {id: minus, name: "-1+cmd|' /C calc'!A0", criticality: medium}
   - {id: markup, name: "<script>alert('x')</script>", criticality: high}
-  - {id: controls, name: "bell\\a and null\\0 inside", criticality: low}
+  - {id: controls, name: "bell\\a and escape\\e inside", criticality: low}
   - {id: long, name: "%s", criticality: low}
 components:
   - {id: db, system: formula, provider: aws, service: dynamodb, region: eu-west-1, holds_data: true, data_volume_gb: 500}
@@ -147,7 +147,7 @@ def test_csv_and_xlsx_of_a_hostile_estate_are_inert(hostile_exports):
         assert all(_inert(c.value) for row in sheet.iter_rows() for c in row), sheet.title
     names = {c.value for c in workbook["Exposure"]["B"]}
     assert {"'=cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"} <= names
-    assert "bell\ufffd and null\ufffd inside" in names
+    assert "bell\ufffd and escape\ufffd inside" in names
 
 
 def test_html_of_a_hostile_estate_is_escaped(hostile_exports):
@@ -245,7 +245,7 @@ def test_json_holds_findings_with_evidence_and_scores(example_exports):
 
 # -- the command line -------------------------------------------------------------------------
 def test_export_command_writes_each_format(example_exports, tmp_path):
-    store, sid, _ = example_exports
+    store, _, _ = example_exports
     url = str(store.engine.url)
     runner = CliRunner()
 

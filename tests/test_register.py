@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from conftest import FIXTURES
+
 from inventory.register import save_acceptance
 from sovmap.errors import InputError, InputErrors
 from sovmap.scan import run_scan
 
 AS_OF = date(2026, 11, 22)
-AT = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ENTRY = {
     "id": "RA-2026-10", "risk": "foreign-law-access", "scope": {"system": "archive", "jurisdiction": "IN"},
     "owner": "CISO", "rationale": "Support desk abroad accepted until the 2027 contract renewal",
@@ -61,7 +61,7 @@ def test_the_next_scan_reads_the_acceptance_and_states_the_finding(project, stor
     assert next(f for f in store.findings(second) if f["id"] == finding)["status"] == "stated"
     entry = next(a for a in store.acceptances(second) if a["id"] == "RA-2026-10")
     assert entry["recorded_by"] == "Ada Lovelace"
-    assert entry["recorded_at"].replace(tzinfo=timezone.utc) == AT
+    assert entry["recorded_at"].replace(tzinfo=UTC) == AT
 
 
 def test_an_id_already_in_the_register_is_refused_and_nothing_changes(project, store):

@@ -32,4 +32,4 @@ if snapshot_id is not None:
     else:
         st.dataframe(spof, hide_index=True, width="stretch",
                      column_config={"systems": st.column_config.NumberColumn("systems cut off")})
-        st.page_link("dashboards/pages/graph.py", label="See a component's systems in the dependency graph", icon="🕸️")
+        st.page_link("dashboards/pages/graph.py", label="See a component's systems in the dependency graph", icon=":material/hub:")

@@ -23,6 +23,6 @@ if snapshot_id is not None:
     for fmt, spec in FORMATS.items():
         left, right = st.columns([1, 3])
         left.download_button(labels[fmt], data=maker(fmt), file_name=file_name(fmt, snapshot_id), mime=spec.mime, key=f"export-{fmt}",
-                             on_click="ignore", icon="⬇️", width="stretch")
+                             on_click="ignore", icon=":material/download:", width="stretch")
         right.markdown(spec.summary + (" (charts need Chromium on the server; a report without it says so)"
                                        if fmt in ("html", "pdf") else ""))

@@ -92,7 +92,7 @@ if snapshot_id is not None:
             st.markdown(f"**Findings of this system** ({len(mine)})")
             st.dataframe(mine.drop(columns=["system", "criticality"]), hide_index=True, width="stretch", column_config={"id": None})
         elif focus[0] == "provider":
-            st.page_link("dashboards/pages/scenarios.py", label="Simulate the loss of this provider", icon="⚡",
+            st.page_link("dashboards/pages/scenarios.py", label="Simulate the loss of this provider", icon=":material/bolt:",
                          query_params={"snapshot": str(snapshot_id), "target": focus[1]})
-            st.page_link("dashboards/pages/migration.py", label="Exit feasibility and exit time of its systems", icon="🚪",
+            st.page_link("dashboards/pages/migration.py", label="Exit feasibility and exit time of its systems", icon=":material/logout:",
                          query_params={"snapshot": str(snapshot_id), "provider": focus[1]})

@@ -39,7 +39,7 @@ if snapshot_id is not None:
         by_system = (foreign.groupby(["system", "jurisdiction"])["type"].apply(lambda t: ", ".join(sorted(set(t))))
                      .reset_index().rename(columns={"type": "exposure"}))
         st.dataframe(by_system, hide_index=True, width="stretch")
-        st.page_link("dashboards/pages/register.py", label="Accept or review these in the risk register", icon="📝")
+        st.page_link("dashboards/pages/register.py", label="Accept or review these in the risk register", icon=":material/edit_note:")
 
     st.subheader("Sovereignty levels")
     sov = state.cached("sovereignty_frame", snapshot_id)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analyzer.scenarios import REGION_OUTAGE_HOURS, SCENARIOS
-from dashboards import figures, state
+from dashboards import data, figures, state
 from sovmap.errors import InputError
 
 st.title("Scenarios")
@@ -66,18 +66,18 @@ if snapshot_id is not None:
                 table = pd.DataFrame([{
                     "system": h["system"], "name": h["name"], "criticality": h["criticality"], "RTO hours": h["rto_hours"],
                     "outage hours": h["outage_hours"], "RTO breached": h["rto_breach"],
-                    "exit days": exit_days.get(h["system"]), "data classes": ", ".join(h["data_classes"]),
+                    "down until rebuilt (days)": data.rebuild_days(h, exit_days) if h["outage_hours"] is None else None,
+                    "own exit (days)": exit_days.get(h["system"]), "data classes": ", ".join(h["data_classes"]),
                     "path": " → ".join(n.split(":", 1)[1] for n in h["path"]),
                 } for h in hit])
-                if table["exit days"].isna().all():
-                    table = table.drop(columns=["exit days"])
+                table = table.dropna(axis="columns", how="all")
                 st.dataframe(table, hide_index=True, width="stretch",
                              column_config={"RTO breached": st.column_config.CheckboxColumn("RTO breached")})
-                if kind in ("provider-loss", "change-of-control") and "exit days" in table:
-                    worst = table.sort_values("exit days", ascending=False).iloc[0]
-                    st.markdown(f"**Exit**: the longest exit among these systems is **{worst['exit days']:,.0f} days** "
-                                f"({worst['name']}); see Migration for the steps.")
-                    st.page_link("dashboards/pages/migration.py", label="Exit time of the systems on this provider", icon="🚪",
+                if kind in ("provider-loss", "change-of-control") and "own exit (days)" in table:
+                    worst = table.sort_values("own exit (days)", ascending=False).iloc[0]
+                    st.markdown(f"**Exit**: moving every system off {target} takes up to **{worst['own exit (days)']:,.0f} days** "
+                                f"(the longest, {worst['name']}; systems can move side by side). Migration shows the steps.")
+                    st.page_link("dashboards/pages/migration.py", label="Exit time of the systems on this provider", icon=":material/logout:",
                                  query_params={"snapshot": str(snapshot_id), "provider": target, "system": worst["system"]})
             if result.get("systems_protected"):
                 with st.expander(f"Protected ({len(result['systems_protected'])}): reached, but only data under customer-held keys"):
