@@ -407,15 +407,16 @@ def _split_protected(G: nx.DiGraph, hits: dict, deps) -> tuple[dict, list[dict]]
 
 
 def snapshot_catalog(store, snapshot_id: int | None = None) -> Catalog:
-    """The catalog a stored snapshot was scored with: the bundled one and its recorded overrides."""
-    from inventory.catalog import load_catalog
+    """The catalog a stored snapshot was scored with (see :mod:`analyzer.snapshot`)."""
+    from analyzer.snapshot import snapshot_catalog as _catalog
 
-    meta = store.snapshot(snapshot_id)
-    return load_catalog((meta.get("meta") or {}).get("catalog_overrides") or [])
+    return _catalog(store, snapshot_id)[0]
 
 
 def load_graph(store, snapshot_id: int | None = None, catalog: Catalog | None = None) -> nx.DiGraph:
     """The graph of a stored snapshot (the latest when ``snapshot_id`` is None)."""
-    snapshot_id = store.snapshot(snapshot_id)["id"]
-    catalog = catalog if catalog is not None else snapshot_catalog(store, snapshot_id)
-    return build_graph(store.load_inventory(snapshot_id), catalog)
+    from analyzer.snapshot import load_snapshot_graph
+
+    if catalog is None:
+        return load_snapshot_graph(store, snapshot_id).graph
+    return build_graph(store.load_inventory(store.snapshot(snapshot_id)["id"]), catalog)

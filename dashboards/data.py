@@ -11,15 +11,13 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
-from analyzer.graph import build_graph
+from analyzer.snapshot import SnapshotGraph, load_snapshot_graph
 from dashboards.geo import country_name, iso3
-from inventory.catalog import Catalog, load_catalog
 from inventory.records import CRITICALITY_WEIGHT
 from inventory.store import Store
 from scoring.concentration import LEVELS, component_keys
@@ -435,29 +433,6 @@ def rebuild_days(hit: Mapping, exit_days: Mapping[str, float] | None) -> float |
 
 
 # -- the graph -----------------------------------------------------------------------------
-@dataclass
-class SnapshotGraph:
-    """The dependency graph of a snapshot and the catalog it was resolved against."""
-
-    graph: nx.DiGraph
-    catalog: Catalog
-    missing_overrides: list[str] = field(default_factory=list)
-
-
-def load_snapshot_graph(store: Store, snapshot_id: int) -> SnapshotGraph:
-    """Rebuild a snapshot's graph from its stored records and the catalog with its overrides.
-
-    Override files that no longer exist are left out and named in ``missing_overrides``,
-    so that the page can say that the graph may differ from the scan's.
-    """
-    meta = store.snapshot(snapshot_id)["meta"] or {}
-    overrides = list(meta.get("catalog_overrides") or [])
-    present = [p for p in overrides if Path(p).is_file()]
-    catalog = load_catalog(present)
-    graph = build_graph(store.load_inventory(snapshot_id), catalog)
-    return SnapshotGraph(graph, catalog, [p for p in overrides if p not in present])
-
-
 @dataclass
 class EstateIndex:
     """The estate aggregated to systems, providers and countries: what the explorer draws.

@@ -16,7 +16,7 @@ import pytest
 from conftest import EXAMPLE
 from typer.testing import CliRunner
 
-from dashboards.data import load_snapshot_graph
+from analyzer.snapshot import load_snapshot_graph
 from inventory.store import open_store
 from sovmap.cli import app
 from sovmap.exports import FORMATS, export_bytes

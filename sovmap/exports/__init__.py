@@ -91,7 +91,7 @@ def export_bytes(fmt: str, store: Store, snapshot_id: int) -> ExportFile:
             from sovmap.exports.pdfreport import pdf_bytes as render
         content, notice = _report(store, snapshot_id, render)
     else:
-        from dashboards.data import load_snapshot_graph
+        from analyzer.snapshot import load_snapshot_graph
 
         sg = load_snapshot_graph(store, snapshot_id)
         if fmt == "graphml":
