@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from dashboards.access import gate
+
 st.set_page_config(page_title="sovmap", page_icon="🗺️", layout="wide")
+gate()
 pages = {
     "": [st.Page("dashboards/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
     "Explore": [

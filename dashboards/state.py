@@ -191,12 +191,9 @@ def pick_snapshot() -> int | None:
 
 def user_name() -> str | None:
     """The logged-in user when Streamlit's OIDC login is configured and used, else None."""
-    try:
-        if st.user.is_logged_in:
-            return st.user.get("email") or st.user.get("name") or st.user.get("sub")
-    except (AttributeError, KeyError):
-        return None
-    return None
+    from dashboards.access import current_user
+
+    return current_user()
 
 
 def map_config() -> dict:

@@ -257,6 +257,14 @@ def dashboard(
     """Serve the Streamlit dashboard on the store."""
     from sovmap.config import ENV_DATABASE_URL, resolve_database_url
 
+    from dashboards.access import auth_in_secret_files
+
+    loopback = address in ("127.0.0.1", "localhost", "::1") or address.startswith("127.")
+    if not loopback and not auth_in_secret_files():
+        _fail(SovmapError(
+            f"refusing to serve on {address}: no login is configured. Without one the dashboard serves "
+            "127.0.0.1 only; configure OIDC login ([auth] in .streamlit/secrets.toml, see docs/security.md) first."
+        ))
     app_path = Path(__file__).resolve().parent.parent / "streamlit_app.py"
     env = dict(os.environ)
     env[ENV_DATABASE_URL] = resolve_database_url(db)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from dashboards import data, state
+from dashboards import access, data, state
 from inventory.register import register_path, save_acceptance
 from sovmap.errors import InputError, InputErrors, StoreError
 
@@ -46,6 +46,10 @@ if snapshot_id is not None:
                 target = register_path(state.store(), snapshot_id)
             except (InputError, StoreError) as exc:
                 st.error(f"Acceptances cannot be recorded for this snapshot: {exc}")
+                target = None
+            if target is not None and access.role() == access.VIEWER:
+                st.info("Only risk owners may record acceptances; you are signed in as a viewer. "
+                        "Ask an administrator to add you to the risk owners.")
                 target = None
             if target is not None:
                 taken = set(state.cached("acceptances_frame", snapshot_id)["id"]) | set(state.pending(snapshot_id)["id"])
