@@ -141,7 +141,8 @@ BENCHMARKS = {
     "postgres-100k": lambda w, r, q: bench_postgres(w, r, 10_000 if q else 100_000, 200 if q else 2_000),
     "dashboard-100k": lambda w, r, q: bench_script("dashboard overview, 100,000 components, warm", "dashboard_overview.py",
                                                     "<= 2 s warm", 1),
-    "aws-pool": lambda w, r, q: bench_script("AWS connector against moto, pool vs sequential", "aws_scan.py", ">= 4x faster", 1),
+    "aws-pool": lambda w, r, q: bench_script("AWS discovery against moto: pool, sequential, Prowler", "aws_compare.py", ">= 4x faster", 1,
+                                             *(["--resources", "2000", "--runs", "1", "--no-prowler"] if q else ["--runs", str(r)])),
 }
 
 

@@ -198,6 +198,11 @@ def parse_exchange(file: str, content: bytes, *, language: str | None = None) ->
                          file=file, line=handler.line) from None
     except ExternalReferenceForbidden:
         raise InputError("a reference to an external entity is refused", file=file, line=handler.line) from None
+    except (LookupError, ValueError) as exc:
+        # expat asks Python's codecs for an encoding it does not know itself: an unknown name
+        # (LookupError), a codec that is no text encoding or that expat cannot use (ValueError).
+        raise InputError(f"the XML declaration names an encoding that cannot be read ({exc}); save the file as UTF-8",
+                         file=file, line=1) from None
     for item in [*handler.model.elements, *handler.model.relations, handler.model]:
         for prop in item.properties:
             if prop.key in handler.prop_defs:

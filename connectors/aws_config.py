@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,7 +83,7 @@ def fetch(params: Params, ctx: ScanContext) -> tuple[str, bytes]:
         with gzip.GzipFile(fileobj=io.BytesIO(content)) as packed:
             # Bounded: a small gzip file can unpack to anything.
             data = packed.read(params.max_bytes + 1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"not a readable gzip file: {exc}", file=file) from None
     if len(data) > params.max_bytes:
         raise InputError(f"unpacks to more than the limit of {params.max_bytes} bytes", file=file)
@@ -95,7 +96,7 @@ def _configuration(item: dict[str, Any]) -> dict[str, Any]:
         # batch-get-resource-config returns the configuration as a JSON string.
         try:
             config = json.loads(config)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, an integer of thousands of digits, nesting too deep
             return {}
     return config if isinstance(config, dict) else {}
 
@@ -142,7 +143,7 @@ def normalize(raw: tuple[str, bytes], params: Params | None = None) -> Inventory
             errors.add(f"must be an object, not {type(tags).__name__}", file=file, entry=entry, field="tags")
         if len(errors) > before:
             continue
-        if item.get("configurationItemStatus") in GONE:
+        if str(item.get("configurationItemStatus")) in GONE:
             gone += 1
             continue
         rule = table.types.classify(rtype, _configuration(item))

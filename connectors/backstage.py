@@ -97,6 +97,26 @@ def _documents(file: str, content: bytes) -> list[Any]:
     return load_yaml_all(decode_text(content, file), file=file)
 
 
+#: Fields of ``metadata`` whose type the Backstage schema fixes.
+_METADATA_TYPES: dict[str, tuple[type, str]] = {
+    "namespace": (str, "a string"), "title": (str, "a string"), "description": (str, "a string"),
+    "annotations": (dict, "a mapping"), "tags": (list, "a list"),
+}
+
+
+def _wrong_types(meta: dict) -> list[tuple[str, str]]:
+    """(field, reason) for each ``metadata`` field given with another type than the schema's.
+
+    >>> _wrong_types({"name": "a", "title": ["x"], "tags": []})
+    [('title', 'must be a string, not list')]
+    """
+    return [
+        (key, f"must be {what}, not {type(meta[key]).__name__}")
+        for key, (kind, what) in _METADATA_TYPES.items()
+        if meta.get(key) is not None and not isinstance(meta[key], kind)
+    ]
+
+
 def _ref(value: Any, default_kind: str, namespace: str) -> tuple[str, str] | None:
     """``[kind:][namespace/]name`` -> (kind, id); None when it is no reference."""
     if not isinstance(value, str) or not value.strip():
@@ -152,6 +172,12 @@ def normalize(raw: list[tuple[str, bytes]], params: Params) -> InventoryBatch:
             name = meta.get("name") if isinstance(meta, dict) else None
             if not isinstance(name, str) or not name.strip():
                 errors.append(InputError("required field is missing", file=file, line=line, entry=f"{kind} entity", field="metadata.name"))
+                continue
+            wrong = _wrong_types(meta)
+            if wrong:
+                lines = getattr(meta, "key_lines", {})
+                errors.extend(InputError(reason, file=file, line=lines.get(key, line), entry=f"{kind} '{name}'", field=f"metadata.{key}")
+                              for key, reason in wrong)
                 continue
             namespace = meta.get("namespace") or "default"
             ident = name if namespace == "default" else f"{namespace}/{name}"

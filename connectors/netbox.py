@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from connectors import ScanContext
+from connectors._common import storable_text
 from inventory.records import ComponentRecord, CoverageEntry, InventoryBatch, SiteRecord, SystemRecord
 from sovmap.errors import InputError
 
@@ -180,6 +181,7 @@ def normalize(raw: dict[str, Any], params: Params) -> InventoryBatch:
     source = params.source_name()
     objects = raw["objects"]
     url = raw["url"].rstrip("/")
+    check_objects(objects, url)
     batch = InventoryBatch(source=source)
 
     def origin(kind: str, obj: dict) -> str:
@@ -235,7 +237,7 @@ def normalize(raw: dict[str, Any], params: Params) -> InventoryBatch:
             continue  # an unnamed device (a patch panel, a blank): no resource of its own
         device_ids[device["id"]] = device["name"]
         cluster = device.get("cluster")
-        if isinstance(cluster, dict):
+        if isinstance(cluster, dict) and cluster.get("id") is not None:
             hosts.setdefault(cluster["id"], []).append(device["name"])
     for cluster in objects.get("clusters", []):
         cluster_ids[cluster["id"]] = cluster["name"]
@@ -295,6 +297,68 @@ def normalize(raw: dict[str, Any], params: Params) -> InventoryBatch:
             batch.coverage.append(CoverageEntry(source=source, scope=f"{url} {kind}", status="read",
                                                 count=len(objects.get(kind, []))))
     return batch
+
+
+#: What the mapping reads from each kind of object: the fields it needs, and the JSON type of
+#: every field it reads (NetBox's own schema). Nested objects (a site's region, a device's
+#: cluster) are checked by _NESTED.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "regions": ("id",), "sites": ("slug",), "tenants": ("id", "slug"), "clusters": ("id", "name"),
+    "virtual_machines": ("name",), "devices": ("id",),
+}
+_REFERENCES = ("region", "parent", "site", "scope", "tenant", "cluster", "device", "type", "role", "device_role",
+               "device_type", "platform", "status", "manufacturer")
+_NESTED: dict[str, tuple[type, ...]] = {
+    "id": (int, str), "slug": (str,), "name": (str,), "display": (str,), "model": (str,), "value": (str,), "url": (str,),
+    "description": (str,), "serial": (str,), "scope_type": (str,),
+}
+_FIELDS: dict[str, tuple[type, ...]] = {
+    **_NESTED, **dict.fromkeys(_REFERENCES, (dict,)), "custom_fields": (dict,), "tags": (list,), "disk": (int, float),
+}
+
+
+def check_objects(objects: Any, url: str) -> None:
+    """Refuse answers the mapping cannot read: missing ids and names, fields of another type, unstorable text.
+
+    A NetBox answers in its documented schema; anything else (a proxy's error page, a
+    broken plugin, a hostile server) is reported with the object and field, not mapped.
+    """
+    if not isinstance(objects, dict):
+        raise InputError("the answers are not JSON objects by kind", file=url)
+    for kind, items in objects.items():
+        if not isinstance(items, list):
+            raise InputError(f"the {kind} answer is not a list", file=url, entry=kind)
+        for i, obj in enumerate(items):
+            entry = f"{kind}[{i}]"
+            if not isinstance(obj, dict):
+                raise InputError(f"not a JSON object but {type(obj).__name__}", file=url, entry=entry)
+            for name in _REQUIRED.get(kind, ()):
+                if obj.get(name) in (None, ""):
+                    raise InputError("required field is missing", file=url, entry=entry, field=name)
+            stack: list[tuple[dict, str, dict[str, tuple[type, ...]]]] = [(obj, "", _FIELDS)]
+            while stack:
+                node, prefix, types = stack.pop()
+                for key, value in node.items():
+                    field = f"{prefix}{key}"
+                    if isinstance(value, str) and not storable_text(value):
+                        raise InputError("holds a NUL character or a lone UTF-16 surrogate", file=url, entry=entry, field=field)
+                    wanted = types.get(key)
+                    if value is None or wanted is None:
+                        continue
+                    if not isinstance(value, wanted) or isinstance(value, bool) and bool not in wanted:
+                        raise InputError(f"must be {' or '.join(t.__name__ for t in wanted)}, not {type(value).__name__}",
+                                         file=url, entry=entry, field=field)
+                    if key in _REFERENCES:
+                        stack.append((value, f"{field}.", {**_NESTED, **dict.fromkeys(_REFERENCES, (dict,))}))
+                    elif key == "custom_fields":
+                        stack.append((value, f"{field}.", {}))
+                        stack.extend((v, f"{field}.{k}.", _NESTED) for k, v in value.items() if isinstance(v, dict))
+                    elif key == "tags":
+                        for j, tag in enumerate(value):
+                            if not isinstance(tag, dict):
+                                raise InputError(f"must be an object, not {type(tag).__name__}", file=url, entry=entry,
+                                                 field=f"{field}[{j}]")
+                            stack.append((tag, f"{field}[{j}].", _NESTED))
 
 
 def _disk_gb(disk: Any) -> float | None:

@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from connectors import ScanContext, read_source_file
-from connectors._common import ErrorList
+from connectors._common import ErrorList, storable_text
 from connectors.mappings import Key, ServiceRule, global_id, load_table, normalize_region, tags_from_pairs
 from inventory.records import ComponentRecord, CoverageEntry, InventoryBatch
 from sovmap.errors import InputError
@@ -131,10 +131,17 @@ def _header_columns(header: list[str], params: Params, file: str) -> dict[str, i
 def _read_tags(text: str) -> dict[str, str]:
     if text.strip() in ("", "null"):
         return {}
-    value = json.loads(text)
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("nesting too deep") from None
     if not isinstance(value, (dict, list)):
         raise ValueError("tags must be a JSON object")
-    return tags_from_pairs(value)
+    tags = tags_from_pairs(value)
+    # Escapes can make strings no store can hold.
+    if not all(storable_text(k) and storable_text(v) for k, v in tags.items()):
+        raise ValueError("a tag holds a NUL character or a lone UTF-16 surrogate (\\u0000, \\ud800)")
+    return tags
 
 
 def normalize(raw: tuple[str, bytes], params: Params) -> InventoryBatch:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, delete, event, func, insert, select, text
+from sqlalchemy import JSON, Column, Engine, delete, event, func, insert, inspect, select, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel, create_engine
 
@@ -480,9 +480,22 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+#: The key of the PostgreSQL advisory lock held while tables are created ("sovm" in ASCII).
+_SETUP_LOCK = 0x736F766D
+
+
 def _check_schema(engine: Engine, url: str) -> None:
     table = MetaRow.__table__
     with engine.begin() as conn:
+        if not set(SQLModel.metadata.tables) <= set(inspect(conn).get_table_names()):
+            # Processes opening a new store at once (a scan and the dashboard, sharded scans)
+            # would each find no tables and create them, and all but one fail: one at a time,
+            # then. Only then: an existing store is opened without waiting for a running scan.
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
+            elif engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            SQLModel.metadata.create_all(conn)
         found = conn.execute(select(table.c.value).where(table.c.key == "schema_version")).scalar()
         if found is None:
             conn.execute(insert(table), {"key": "schema_version", "value": str(SCHEMA_VERSION)})
@@ -506,7 +519,6 @@ def open_store(url: str, *, create: bool = True) -> Store:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         if create:
-            SQLModel.metadata.create_all(engine)
             _check_schema(engine, url)
         else:
             with engine.connect() as conn:

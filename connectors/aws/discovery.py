@@ -7,7 +7,10 @@
 3. Regions: the configured ones, else every region enabled in each account
    (``ec2:DescribeRegions``).
 4. One task per account and region and regional service, one per account and global
-   service; at most ``workers`` run at a time.
+   service; at most ``workers`` run at a time. Their per-resource calls (a key's
+   ``DescribeKey``, a table's ``DescribeTable``, a bucket's ``GetBucketLocation``) run on
+   a second pool of ``workers`` threads, so that one region with thousands of keys is not
+   one long chain of calls that the rest of the scan waits for.
 
 Nothing that one account, region or service does can stop the others: a denied call is
 recorded as ``denied``, anything else that goes wrong (throttling that outlasts the
@@ -25,7 +28,7 @@ from typing import Any
 
 from connectors.aws.clients import GLOBAL_REGIONS, AccountSession, ClientFactory
 from connectors.aws.services import SERVICES, ServiceSpec
-from connectors.aws.services._common import DENIED_CODES, Scope, error_code
+from connectors.aws.services._common import DENIED_CODES, Scope, error_code, in_order
 from sovmap.errors import SovmapError
 
 __all__ = ["CALLS", "THROTTLE_CODES", "AwsSourceError", "classify", "discover"]
@@ -146,6 +149,7 @@ class _Run:
         self.done = 0
         self.total = 0
         self.resources = 0
+        self.map: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = in_order
 
     def cover(self, scope: str, status: str, detail: str | None = None, count: int = 0) -> None:
         self.coverage.append({"scope": scope, "status": status, "detail": detail, "count": count})
@@ -250,7 +254,7 @@ class _Run:
         scope = f"{account.account}/{region or 'global'}/{spec.key}"
         try:
             client = self.clients.client(account.session, spec.client, region or self.global_region)
-            items = spec.fetch(client, Scope(account.account, region, self.partition))
+            items = spec.fetch(client, Scope(account.account, region, self.partition, self.map))
         except self.errors as exc:
             status, reason = classify(exc, dict(spec.calls))
             return None, {"scope": scope, "status": status, "detail": reason, "count": 0}
@@ -270,7 +274,14 @@ class _Run:
         self.caller = base.account
         openers = self.openers(base)
         seen: set[str] = set()
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sovmap-aws") as pool:
+        # Per-resource calls get a pool of their own: on the read pool, a read waiting for its
+        # items could wait for workers that are all waiting in the same way.
+        with (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sovmap-aws") as pool,
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sovmap-aws-item") as per_resource,
+        ):
+            if workers > 1:
+                self.map = lambda call, args: list(per_resource.map(call, args))
             pending: dict[Future, tuple] = {pool.submit(self.prepare, make, scope): ("account", scope) for scope, make in openers}
             self.progress(f"aws: opening {len(pending)} account(s)")
             while pending:

@@ -221,6 +221,9 @@ class ArmClient:
         parts = urlsplit(endpoint)
         self._origin = (parts.scheme, parts.netloc.lower())
         self.endpoint = endpoint.rstrip("/")
+        # Whether a token was had before: losing it later (a secret expiring mid-scan) is a gap
+        # in what is read, not the end of a scan that has read half the estate.
+        self._had_token = False
 
     def close(self) -> None:
         self._client.close()
@@ -274,9 +277,13 @@ class ArmClient:
             response = self._client.send_request(request)
             text = response.text()
         except ClientAuthenticationError as exc:
+            if self._had_token:
+                raise ArmError(None, "CredentialExpired", f"no new token for {token_scope(self.endpoint)}: {_first_line(exc)}",
+                               url) from None
             raise AzureCredentialError(f"Azure: no token for {token_scope(self.endpoint)}: {_first_line(exc)}") from None
         except (ServiceRequestError, ServiceResponseError) as exc:
             raise ArmError(None, "ConnectionError", _first_line(exc), url) from None
+        self._had_token = True
         if response.status_code >= 400:
             code, message = _error_of(text)
             raise ArmError(response.status_code, code, message or response.reason or "request failed", url)

@@ -9,13 +9,16 @@ reads, under the names the AWS API gives them. Where the API gives no ARN, ``fet
 one as ``Arn`` (it knows the partition; ``normalize`` stays a pure function of the raw
 data). A per-resource call that is denied marks the item with ``_denied`` (the IAM action)
 instead of failing the whole service; a resource deleted between the listing and its
-describe call is left out, as it no longer exists.
+describe call is left out, as it no longer exists. Per-resource calls go through
+:func:`per_items`, which runs them with ``Scope.map``: one by one by default, on
+discovery's pool during a scan, so that one region with thousands of keys or tables (or
+an endpoint that makes every bucket ask for its location) does not hold up the scan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from inventory.records import ComponentRecord
@@ -30,11 +33,13 @@ __all__ = [
     "component",
     "error_code",
     "gib_to_gb",
+    "in_order",
     "is_aws_managed_alias",
     "kms_ref",
     "paginate",
     "partition_of",
     "per_item",
+    "per_items",
     "pick",
     "tag_dict",
 ]
@@ -67,13 +72,27 @@ GONE_CODES = frozenset(
 )
 
 
+def in_order(call: Callable[[Any], Any], args: Iterable[Any]) -> list[Any]:
+    """``[call(a) for a in args]``: per-resource calls one by one.
+
+    >>> in_order(str.upper, ["a", "b"])
+    ['A', 'B']
+    """
+    return [call(a) for a in args]
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Where a service is read: the account, the region (None for a global service), the partition."""
+    """Where a service is read: the account, the region (None for a global service), the partition.
+
+    ``map(call, args)`` returns ``[call(a) for a in args]`` in order; discovery passes one
+    that runs the calls on its pool.
+    """
 
     account: str
     region: str | None
     partition: str
+    map: Callable[[Callable[[Any], Any], Iterable[Any]], list[Any]] = field(default=in_order, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,11 @@ def per_item(client: Any, operation: str, action: str, **kwargs: Any) -> tuple[d
         if code in GONE_CODES:
             return None, "gone"
         raise
+
+
+def per_items(client: Any, operation: str, action: str, scope: Scope, requests: Iterable[Mapping[str, Any]]) -> list[tuple[dict | None, str | None]]:
+    """:func:`per_item` for each request's keyword arguments, run with ``scope.map``, in order."""
+    return scope.map(lambda kwargs: per_item(client, operation, action, **kwargs), list(requests))
 
 
 def pick(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from connectors.aws.services._common import (
     kms_ref,
     paginate,
     partition_of,
-    per_item,
+    per_items,
     pick,
 )
 from inventory.records import ComponentRecord
@@ -32,8 +32,9 @@ __all__ = ["CALLS", "CLIENT", "SPEC", "fetch_dynamodb", "normalize_dynamodb"]
 
 def fetch_dynamodb(client: Any, scope: Scope) -> list[dict]:
     items = []
-    for name in paginate(client, "list_tables", "TableNames"):
-        response, problem = per_item(client, "describe_table", CALLS["DescribeTable"], TableName=name)
+    names = list(paginate(client, "list_tables", "TableNames"))
+    answers = per_items(client, "describe_table", CALLS["DescribeTable"], scope, ({"TableName": n} for n in names))
+    for name, (response, problem) in zip(names, answers, strict=True):
         if problem == "gone":
             continue
         if problem == "denied":

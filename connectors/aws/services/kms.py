@@ -26,7 +26,7 @@ from connectors.aws.services._common import (
     ServiceSpec,
     component,
     paginate,
-    per_item,
+    per_items,
     pick,
 )
 from inventory.records import ComponentRecord
@@ -63,9 +63,10 @@ def fetch_kms(client: Any, scope: Scope) -> list[dict]:
         if alias.get("TargetKeyId"):
             aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
     items = []
-    for key in paginate(client, "list_keys", "Keys"):
+    keys = list(paginate(client, "list_keys", "Keys"))
+    answers = per_items(client, "describe_key", CALLS["DescribeKey"], scope, ({"KeyId": k["KeyArn"]} for k in keys))
+    for key, (response, problem) in zip(keys, answers, strict=True):
         item: dict[str, Any] = {"KeyArn": key["KeyArn"], "KeyId": key["KeyId"], "Aliases": sorted(aliases.get(key["KeyId"], ()))}
-        response, problem = per_item(client, "describe_key", CALLS["DescribeKey"], KeyId=key["KeyArn"])
         if problem == "gone":
             continue
         if problem == "denied":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.aws.services._common import Scope, ServiceSpec, component, per_item
+from connectors.aws.services._common import Scope, ServiceSpec, component, per_items
 from inventory.records import ComponentRecord
 
 CLIENT = "s3"
@@ -35,7 +35,7 @@ def bucket_region(location_constraint: str | None) -> str:
 
 
 def fetch_s3(client: Any, scope: Scope) -> list[dict]:
-    items = []
+    items: list[dict[str, Any]] = []
     # 10,000 is the largest page; accounts may hold up to a million buckets.
     for page in client.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 10000}):
         for bucket in page.get("Buckets") or ():
@@ -43,16 +43,18 @@ def fetch_s3(client: Any, scope: Scope) -> list[dict]:
             item: dict[str, Any] = {"Arn": f"arn:{scope.partition}:s3:::{name}", "Name": name}
             if bucket.get("BucketRegion"):
                 item["Region"] = bucket["BucketRegion"]
-            else:
-                response, problem = per_item(client, "get_bucket_location", CALLS["GetBucketLocation"], Bucket=name)
-                if problem == "gone":
-                    continue
-                if problem == "denied":
-                    item["_denied"] = CALLS["GetBucketLocation"]
-                else:
-                    item["Region"] = bucket_region(response.get("LocationConstraint"))
             items.append(item)
-    return items
+    unplaced = [item for item in items if "Region" not in item]
+    answers = per_items(client, "get_bucket_location", CALLS["GetBucketLocation"], scope, ({"Bucket": i["Name"]} for i in unplaced))
+    gone = set()
+    for item, (response, problem) in zip(unplaced, answers, strict=True):
+        if problem == "gone":
+            gone.add(item["Name"])
+        elif problem == "denied":
+            item["_denied"] = CALLS["GetBucketLocation"]
+        else:
+            item["Region"] = bucket_region(response.get("LocationConstraint"))
+    return [item for item in items if item["Name"] not in gone]
 
 
 def normalize_s3(raw: list[dict], account: str, region: str | None) -> list[ComponentRecord]:
