@@ -55,6 +55,19 @@ def _snapshot(store, snapshot: int | None) -> dict:
     return store.snapshot(snapshot)
 
 
+def _system_scores(db: str | None, snapshot: int | None, kind: str, system: str | None) -> tuple[dict, dict]:
+    """A snapshot and its stored scores of one kind, for one system or all; exits on errors."""
+    try:
+        store = _store(db)
+        snap = store.snapshot(snapshot)
+        data = store.scores(snap["id"], kind, system)
+    except SovmapError as exc:
+        _fail(exc)
+    if system is not None and not data:
+        _fail(SovmapError(f"no system '{system}' in snapshot {snap['id']}"))
+    return snap, data
+
+
 @app.command()
 def scan(
     config: Annotated[Path, typer.Option("--config", "-c", help="The sovmap.yaml to scan.")],
@@ -120,14 +133,7 @@ def exposure(
     json_out: JsonOption = False,
 ) -> None:
     """Per system: where its data is stored and which jurisdictions reach it, by which path."""
-    try:
-        store = _store(db)
-        snap = _snapshot(store, snapshot)
-        data = store.scores(snap["id"], "exposure", system)
-    except SovmapError as exc:
-        _fail(exc)
-    if system is not None and not data:
-        _fail(SovmapError(f"no system '{system}' in snapshot {snap['id']}"))
+    snap, data = _system_scores(db, snapshot, "exposure", system)
     rows = sorted(data.values(), key=lambda e: (-e["confidentiality"]["score"], -e["availability"]["score"], e["system"]))
     if json_out:
         _print_json([
@@ -255,9 +261,8 @@ def dashboard(
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = True,
 ) -> None:
     """Serve the Streamlit dashboard on the store."""
-    from sovmap.config import ENV_DATABASE_URL, resolve_database_url
-
     from dashboards.access import auth_in_secret_files
+    from sovmap.config import ENV_DATABASE_URL, resolve_database_url
 
     loopback = address in ("127.0.0.1", "localhost", "::1") or address.startswith("127.")
     if not loopback and not auth_in_secret_files():

@@ -15,7 +15,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sovmap.cli import DbOption, JsonOption, SnapshotOption, _fail, _print_json, _store, app, out
+from sovmap.cli import (
+    DbOption,
+    JsonOption,
+    SnapshotOption,
+    _fail,
+    _print_json,
+    _store,
+    _system_scores,
+    app,
+    out,
+)
 from sovmap.errors import SovmapError
 
 __all__ = ["check", "check_snapshot", "diff", "exit_", "scenario", "sovereignty"]
@@ -234,14 +244,7 @@ def sovereignty(
     json_out: JsonOption = False,
 ) -> None:
     """SEAL (0-4) and sovereignty score (0-100) per system, EU Cloud Sovereignty Framework."""
-    try:
-        store = _store(db)
-        snap = store.snapshot(snapshot)
-        data = store.scores(snap["id"], "sovereignty", system)
-    except SovmapError as exc:
-        _fail(exc)
-    if system is not None and not data:
-        _fail(SovmapError(f"no system '{system}' in snapshot {snap['id']}"))
+    snap, data = _system_scores(db, snapshot, "sovereignty", system)
     rows = sorted(data.values(), key=lambda r: (r["seal"] if r["seal"] is not None else 5, r["score"] or 0, r["system"]))
     if json_out:
         _print_json(rows)
@@ -283,14 +286,7 @@ def exit_(
     json_out: JsonOption = False,
 ) -> None:
     """Migration feasibility and exit time in days per system, with the steps and EU alternatives."""
-    try:
-        store = _store(db)
-        snap = store.snapshot(snapshot)
-        data = store.scores(snap["id"], "feasibility", system)
-    except SovmapError as exc:
-        _fail(exc)
-    if system is not None and not data:
-        _fail(SovmapError(f"no system '{system}' in snapshot {snap['id']}"))
+    snap, data = _system_scores(db, snapshot, "feasibility", system)
     rows = sorted(data.values(), key=lambda r: (-(r.get("exit") or {}).get("days", 0), r["system"]))
     if json_out:
         _print_json(rows)
