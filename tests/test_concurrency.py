@@ -9,11 +9,13 @@ counts the snapshot recorded, and those are the counts of one of the two estates
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,6 +166,35 @@ def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
     results = [p.communicate(timeout=120) for p in procs]
 
     assert [p.returncode for p in procs] == [0] * 6, [err[-1500:] for _, err in results]
+
+
+def _open_when_released(url: str, barrier: Any, errors: Any) -> None:
+    barrier.wait()
+    try:
+        open_store(url).snapshots()
+    except Exception as exc:  # reported to the test, which names it
+        errors.put(repr(exc))
+
+
+def test_processes_released_together_on_a_new_sqlite_store_all_open_it(tmp_path):
+    # Imports done, the processes are let go at the same instant, round after round: before
+    # the switch to WAL waited for the others, about one round in fifty failed with
+    # "database is locked".
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(50):
+        url = f"sqlite:///{tmp_path / f'fresh-{round_}.db'}"
+        barrier = context.Barrier(8)
+        procs = [context.Process(target=_open_when_released, args=(url, barrier, errors)) for _ in range(8)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=120)
+        assert [proc.exitcode for proc in procs] == [0] * 8
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
 
 
 @pytest.mark.postgres

@@ -2,8 +2,8 @@
 
 A real subprocess runs ``sovmap scan`` on a generated estate; the test waits until the
 snapshot is being written (the SQLite write-ahead log grows, or PostgreSQL shows the
-INSERTs), kills it with SIGKILL, and checks that the store holds exactly what it held
-before and that the next scan works.
+COPY of the components), kills it with SIGKILL, and checks that the store holds exactly
+what it held before and that the next scan works.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def test_sigkill_during_a_postgres_write(pg_schema_url, big_estate):
     def writing() -> bool:
         with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test") as conn:
             row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'INSERT INTO components%%' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'COPY components%%' AND pid <> pg_backend_pid()"
             ).fetchone()
         return row[0] > 0
 

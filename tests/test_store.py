@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -16,7 +17,7 @@ from inventory.records import (
     SiteRecord,
     SystemRecord,
 )
-from inventory.store import open_store, redact_url
+from inventory.store import SCHEMA_VERSION, MetaRow, open_store, redact_url
 from scoring.findings import Finding
 from sovmap.errors import StoreError
 
@@ -133,8 +134,6 @@ def test_redact_url_hides_password():
 def test_a_store_of_another_schema_version_is_refused_clearly(tmp_path):
     from sqlalchemy import update
 
-    from inventory.store import MetaRow
-
     url = f"sqlite:///{tmp_path / 'old.db'}"
     s = open_store(url)
     with s.engine.begin() as conn:
@@ -143,3 +142,98 @@ def test_a_store_of_another_schema_version_is_refused_clearly(tmp_path):
 
     with pytest.raises(StoreError, match="store schema 0"):
         open_store(url)
+
+
+#: Text that COPY's text format, SQL quoting and JSON each have to escape.
+AWKWARD = "tab\there, new\nline\r, back\\slash, \\N, NULL, 'single' \"double\", ünïcode ✓ 🇪🇺"
+
+
+def test_awkward_text_dates_and_json_survive_the_bulk_write(store):
+    inv = sample_inventory(0)
+    inv.systems["s"].name = AWKWARD
+    inv.systems["s"].alternatives = (AWKWARD, "NULL")
+    inv.components = {
+        AWKWARD: ComponentRecord(AWKWARD, name=AWKWARD, system="s", holds_data=True, data_volume_gb=0.0,
+                                 tags={AWKWARD: AWKWARD, "empty": ""}, origin=AWKWARD),
+        "\\N": ComponentRecord("\\N", name="NULL", system="s", depends_on=(AWKWARD,)),
+    }
+    inv.acceptances["RA"].recorded_by = AWKWARD
+    inv.acceptances["RA"].recorded_at = datetime(2026, 11, 20, 10, 30, tzinfo=timezone(timedelta(hours=2)))
+    evidence = {"day": AS_OF, "at": datetime(2026, 11, 20, 8, 30, tzinfo=UTC), "path": ("a", "b"), "text": AWKWARD,
+                3: "a key that is no string", "big": 2**70}
+    found = Finding(id=AWKWARD, type="foreign-law-access", system="s", scope={"component": AWKWARD}, severity="high",
+                    title=AWKWARD, evidence=evidence)
+
+    sid = store.save_snapshot(inv, [found], as_of=AS_OF, scores=[("exposure", AWKWARD, {"path": ("x",), "nan": float("nan")})])
+    back = store.load_inventory(sid)
+
+    assert back.systems == inv.systems
+    assert back.components == inv.components
+    assert back.acceptances == inv.acceptances
+    assert back.acceptances["RA"].recorded_at == datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
+    with store.engine.connect() as conn:
+        stored = tuple(conn.exec_driver_sql("SELECT recorded_at, decided_on FROM acceptances").one())
+    if store.engine.dialect.name == "sqlite":  # as SQLAlchemy writes them, in UTC
+        assert stored == ("2026-11-20 08:30:00.000000", "2025-01-01")
+    else:
+        assert stored == (datetime(2026, 11, 20, 8, 30, tzinfo=UTC), date(2025, 1, 1))
+    [row] = store.findings(sid)
+    assert (row["id"], row["title"], row["scope"]) == (AWKWARD, AWKWARD, {"component": AWKWARD})
+    assert row["evidence"] == {"day": "2026-11-22", "at": "2026-11-20T08:30:00+00:00", "path": ["a", "b"], "text": AWKWARD,
+                               "3": "a key that is no string", "big": 2**70}
+    # NaN is no JSON (and PostgreSQL's json refuses it): stored as null.
+    assert store.scores(sid, "exposure") == {AWKWARD: {"path": ["x"], "nan": None}}
+
+
+def test_a_failure_in_the_middle_of_a_table_leaves_nothing(store):
+    first = store.save_snapshot(sample_inventory(), [finding()], as_of=AS_OF)
+    before = (store.snapshots(), store.load_inventory(first), store.findings(first))
+
+    def findings():
+        yield finding(1)
+        bad = finding(2)
+        bad.evidence["what"] = object()
+        yield bad
+
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        # The components are written by then; the second finding cannot be encoded.
+        store.save_snapshot(sample_inventory(500), findings(), as_of=AS_OF)
+
+    assert (store.snapshots(), store.load_inventory(first), store.findings(first)) == before
+    assert store.save_snapshot(sample_inventory(2), [finding(3)], as_of=AS_OF) > first
+
+
+def test_rows_are_streamed_not_held(store):
+    # The rows of a million components must not all be in memory at once: the write holds
+    # a few rows at a time, whatever the size of the estate.
+    inv = sample_inventory(0)
+    for i in range(10_000):
+        inv.components[f"c{i}"] = ComponentRecord(f"c{i}", system="s", provider="aws", service="ec2", region="eu-west-1",
+                                                  tags={"env": "prod"}, depends_on=("c0",), origin=f"x.yaml:{i + 1}")
+    findings = [finding(i) for i in range(2_000)]
+
+    tracemalloc.start()
+    try:
+        sid = store.save_snapshot(inv, iter(findings), as_of=AS_OF)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert store.snapshot(sid)["counts"]["components"] == 10_000
+    assert store.finding_counts(sid) == {"implicit": 2_000}
+    assert peak < 2_000_000, f"{peak / 1e6:.1f} MB held while writing"
+
+
+def test_a_schema_changed_after_opening_is_refused_at_the_write(store):
+    from sqlalchemy import update
+
+    first = store.save_snapshot(sample_inventory(), [], as_of=AS_OF)
+    with store.engine.begin() as conn:
+        conn.execute(update(MetaRow.__table__).values(value=str(SCHEMA_VERSION + 1)))
+    try:
+        with pytest.raises(StoreError, match=f"schema {SCHEMA_VERSION + 1}.*nothing was stored"):
+            store.save_snapshot(sample_inventory(), [], as_of=AS_OF)
+        assert [s["id"] for s in store.snapshots()] == [first]
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(update(MetaRow.__table__).values(value=str(SCHEMA_VERSION)))
