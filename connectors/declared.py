@@ -6,9 +6,12 @@ what, and the risk register. The schema is in ``docs/inventory-format.md``.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -22,9 +25,9 @@ from inventory.records import (
     SiteRecord,
     SystemRecord,
 )
-from sovmap.errors import InputError
-from sovmap.validation import validate_model
-from sovmap.yamlio import MAX_BYTES, decode_text, load_yaml
+from sovmap.errors import InputError, InputErrors
+from sovmap.validation import validate_chunks, validate_model
+from sovmap.yamlio import MAX_BYTES, block_item_lines, decode_text, load_yaml
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/@+=-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
@@ -92,9 +95,9 @@ class SystemIn(_Model):
     owner: Text | None = None
     rto_hours: float | None = Field(default=None, ge=0)
     rpo_hours: float | None = Field(default=None, ge=0)
-    depends_on: list[Id] = []
+    depends_on: list[Id] = Field(default_factory=list)
     exit_plan: bool = False
-    alternatives: list[Text] = []
+    alternatives: list[Text] = Field(default_factory=list)
     substitutability: Substitutability | None = None
     description: Text | None = None
 
@@ -110,11 +113,11 @@ class ComponentIn(_Model):
     site: Id | None = None
     holds_data: bool = False
     data_volume_gb: float | None = Field(default=None, ge=0)
-    depends_on: list[Id] = []
+    depends_on: list[Id] = Field(default_factory=list)
     key_custody: Literal["provider", "customer-managed", "customer-held"] | None = None
     external_id: Text | None = None
     account: Text | None = None
-    tags: dict[Text, str] = {}
+    tags: dict[Text, str] = Field(default_factory=dict)
     model: Id | None = None
 
     @model_validator(mode="after")
@@ -129,7 +132,7 @@ class OperatorIn(_Model):
     name: Text
     legal_entity: Id | None = None
     country: CountryCode | None = None
-    operates: list[Id] = []
+    operates: list[Id] = Field(default_factory=list)
     access: Literal["admin", "support", "read"] = "admin"
 
 
@@ -142,7 +145,7 @@ class ScopeIn(_Model):
 
     @model_validator(mode="after")
     def _not_empty(self) -> ScopeIn:
-        if not any(self.model_dump().values()):
+        if not (self.system or self.component or self.provider or self.jurisdiction or self.region):
             raise ValueError("a scope needs at least one of system, component, provider, jurisdiction, region")
         return self
 
@@ -185,12 +188,30 @@ def fetch(params: Params, ctx: ScanContext) -> tuple[str, bytes]:
     return read_source_file(params.path, ctx, params.max_bytes)
 
 
-def _origin(file: str, items, index: int) -> str:
-    lines = getattr(items, "item_lines", None)
-    return f"{file}:{lines[index]}" if lines and index < len(lines) else file
+def _origins(file: str, lines: list[int] | None, count: int) -> list[str]:
+    """``file:line`` of each of ``count`` entries (just ``file`` when the lines are unknown)."""
+    if lines is None or len(lines) != count:
+        return [file] * count
+    return [f"{file}:{line}" for line in lines]
 
 
-def _acceptances(items: list[AcceptanceIn], raw, file: str, source: str) -> list[AcceptanceRecord]:
+def _item_lines(text: str, data: dict[Any, Any], key: str, reread: Callable[[], Any]) -> list[int] | None:
+    """The line of each item of the top-level list ``key``: found in the text for the usual
+    layout, from the line-tracking reader for any other (flow style, say). None when that
+    reader refuses what the fast one read (a few YAML 1.2 forms libyaml does not parse)."""
+    items = data.get(key)
+    if not items:
+        return []
+    lines = getattr(items, "item_lines", None) or block_item_lines(text, key, len(items))
+    if lines is None:
+        try:
+            lines = getattr(reread().get(key), "item_lines", None)
+        except InputError:
+            return None
+    return lines
+
+
+def _acceptances(items: list[AcceptanceIn], origins: list[str], source: str) -> list[AcceptanceRecord]:
     return [
         AcceptanceRecord(
             id=a.id,
@@ -203,56 +224,108 @@ def _acceptances(items: list[AcceptanceIn], raw, file: str, source: str) -> list
             recorded_by=a.recorded_by,
             recorded_at=a.recorded_at,
             source=source,
-            origin=_origin(file, raw, i),
+            origin=origin,
         )
-        for i, a in enumerate(items)
+        for a, origin in zip(items, origins, strict=True)
     ]
 
 
+#: Components validated at a time when an inventory holds more than this many.
+_CHUNK = 50_000
+#: Component fields whose values repeat across thousands of components: one string each.
+_SHARED_FIELDS = ("system", "kind", "provider", "service", "region", "site", "key_custody", "account", "model")
+
+
+def _components(models: list[ComponentIn], origins: list[str], source: str) -> list[ComponentRecord]:
+    # The fields of ComponentIn are named as those of ComponentRecord; a hundred thousand of
+    # them are built this way in half the time that naming each field takes. Values that
+    # repeat (providers, regions, systems) are interned: the parser makes a string per
+    # occurrence, and records, graph and scores keep them for the whole scan.
+    intern = sys.intern
+    out = []
+    for c, origin in zip(models, origins, strict=True):
+        fields = vars(c) | {"depends_on": tuple(c.depends_on), "source": source, "origin": origin}
+        for name in _SHARED_FIELDS:
+            value = fields[name]
+            if value is not None:
+                fields[name] = intern(value)
+        out.append(ComponentRecord(**fields))
+    return out
+
+
 def normalize(raw: tuple[str, bytes], params: Params | None = None) -> InventoryBatch:
-    """Parse and validate a declared inventory (pure: bytes in, records out)."""
+    """Parse and validate a declared inventory (pure: bytes in, records out).
+
+    The fast reader reads it; the line-tracking one only when lines are wanted: to say where
+    a problem is, or where the items of an unusual layout start.
+    """
     file, content = raw
     source = (params.name if params and params.name else None) or f"declared:{Path(file).name}"
-    data = load_yaml(decode_text(content, file), file=file)
+    text = decode_text(content, file)
+    data = load_yaml(text, file=file, lines=False)
+    reread = cache(lambda: load_yaml(text, file=file))
     if not isinstance(data, dict):
-        raise InputError("the top level must be a mapping with 'version: 1'", file=file, line=getattr(data, "line", 1))
-    doc = validate_model(DeclaredInventory, data, file=file)
+        raise InputError("the top level must be a mapping with 'version: 1'", file=file, line=getattr(reread(), "line", 1))
+
+    def origins(key: str, count: int) -> list[str]:
+        return _origins(file, _item_lines(text, data, key, reread), count)
+
+    items = data.get("components")
+    if not (isinstance(items, list) and len(items) > _CHUNK):
+        doc = validate_model(DeclaredInventory, data, file=file, lines=reread)
+        components = _components(doc.components, origins("components", len(doc.components)), source)
+    else:
+        # A very large inventory: its components are validated and turned into records a
+        # chunk at a time, so that the parsed document, the validated models and the
+        # records are never all held at once.
+        comp_origins = origins("components", len(items))
+        errors: list[InputError] = []
+        try:
+            doc = validate_model(DeclaredInventory, {**data, "components": []}, file=file, lines=reread)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+        components = []
+        try:
+            for start, models in validate_chunks(ComponentIn, data, "components", file=file, lines=reread, chunk=_CHUNK):
+                if not errors:
+                    components += _components(models, comp_origins[start:start + len(models)], source)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+        except InputError as exc:
+            errors.append(exc)
+        if errors:
+            raise errors[0] if len(errors) == 1 else InputErrors(errors)
+        del comp_origins
+
     org = doc.organization
     batch = InventoryBatch(
         source=source,
         organization=Organization(org.name, org.country, org.home_bloc) if org else None,
     )
     batch.sites = [
-        SiteRecord(s.id, s.name, s.country, s.city, s.legal_entity, source, _origin(file, data.get("sites"), i))
-        for i, s in enumerate(doc.sites)
+        SiteRecord(s.id, s.name, s.country, s.city, s.legal_entity, source, origin)
+        for s, origin in zip(doc.sites, origins("sites", len(doc.sites)), strict=True)
     ]
     batch.systems = [
         SystemRecord(
             id=s.id, name=s.name, criticality=s.criticality, classification=s.classification,
             personal_data=s.personal_data, owner=s.owner, rto_hours=s.rto_hours, rpo_hours=s.rpo_hours,
             depends_on=tuple(s.depends_on), exit_plan=s.exit_plan, alternatives=tuple(s.alternatives),
-            substitutability=s.substitutability, description=s.description, source=source,
-            origin=_origin(file, data.get("systems"), i),
+            substitutability=s.substitutability, description=s.description, source=source, origin=origin,
         )
-        for i, s in enumerate(doc.systems)
+        for s, origin in zip(doc.systems, origins("systems", len(doc.systems)), strict=True)
     ]
-    batch.components = [
-        ComponentRecord(
-            id=c.id, name=c.name, system=c.system, kind=c.kind, provider=c.provider, service=c.service,
-            region=c.region, site=c.site, holds_data=c.holds_data, data_volume_gb=c.data_volume_gb,
-            depends_on=tuple(c.depends_on), key_custody=c.key_custody, external_id=c.external_id,
-            account=c.account, tags=dict(c.tags), model=c.model, source=source, origin=_origin(file, data.get("components"), i),
-        )
-        for i, c in enumerate(doc.components)
-    ]
+    batch.components = components
     batch.operators = [
         OperatorRecord(
             id=o.id, name=o.name, legal_entity=o.legal_entity, country=o.country, operates=tuple(o.operates),
-            access=o.access, source=source, origin=_origin(file, data.get("operators"), i),
+            access=o.access, source=source, origin=origin,
         )
-        for i, o in enumerate(doc.operators)
+        for o, origin in zip(doc.operators, origins("operators", len(doc.operators)), strict=True)
     ]
-    batch.acceptances = _acceptances(doc.risk_register, data.get("risk_register"), file, source)
+    batch.acceptances = _acceptances(doc.risk_register, origins("risk_register", len(doc.risk_register)), source)
     return batch
 
 
@@ -265,4 +338,5 @@ def parse_register(raw: tuple[str, bytes]) -> list[AcceptanceRecord]:
     if not isinstance(data, dict):
         raise InputError("the top level must be a mapping with a 'risk_register' list", file=file)
     doc = validate_model(RegisterFile, data, file=file)
-    return _acceptances(doc.risk_register, data.get("risk_register"), file, f"register:{Path(file).name}")
+    lines = getattr(data.get("risk_register"), "item_lines", None)
+    return _acceptances(doc.risk_register, _origins(file, lines, len(doc.risk_register)), f"register:{Path(file).name}")

@@ -6,8 +6,10 @@ import textwrap
 
 import pytest
 
-from connectors.declared import normalize, parse_register
+from connectors.declared import DeclaredInventory, normalize, parse_register
 from sovmap.errors import InputError, InputErrors
+from sovmap.validation import validate_model
+from sovmap.yamlio import load_yaml
 
 GOOD = """\
 version: 1
@@ -126,3 +128,133 @@ def test_bad_register_entries(text, field, words):
 
     assert (info.value.file, info.value.line, info.value.field) == ("reg.yaml", 2, field)
     assert words in str(info.value)
+
+
+# -- read fast, lines on demand ------------------------------------------------------------------
+
+BLOCK = """\
+version: 1
+sites:
+- {id: dc1, name: DC}
+systems:
+  # the first one
+  - id: s1
+    name: One
+
+  - {id: s2, name: Two}
+  -
+    id: s3
+    name: Three
+components:
+- id: c1
+  depends_on:
+  - c2
+- {id: c2}
+"""
+
+FLOW = """\
+version: 1
+sites: [{id: dc1, name: DC}]
+systems: [{id: s1, name: One},
+  {id: s2, name: Two}, {id: s3,
+    name: Three}]
+components:
+  [{id: c1, depends_on: [c2]},
+   {id: c2}]
+"""
+
+
+@pytest.mark.parametrize("text", [BLOCK, FLOW], ids=["block", "flow"])
+def test_origins_name_the_line_of_each_entry_in_either_layout(text):
+    batch = normalize(("inv.yaml", text.encode()))
+    lines = load_yaml(text)  # the line-tracking reader: the reference
+
+    for section, records in (("sites", batch.sites), ("systems", batch.systems), ("components", batch.components)):
+        assert [r.origin for r in records] == [f"inv.yaml:{n}" for n in lines[section].item_lines]
+    if text is BLOCK:
+        assert [s.origin for s in batch.systems] == ["inv.yaml:6", "inv.yaml:9", "inv.yaml:11"]
+
+
+def test_validation_errors_on_the_fast_path_still_name_the_line():
+    text = BLOCK.replace("    name: Three\n", "    name: Three\n    criticality: vital\n")
+
+    errors = errors_of(text)
+
+    assert [(e.line, e.entry, e.field) for e in errors] == [(13, "systems[2] (id 's3')", "criticality")]
+
+
+def test_lines_are_read_only_when_something_is_wrong():
+    reads = []
+
+    def reread():
+        reads.append(1)
+        return load_yaml(BLOCK, file="inv.yaml")
+
+    validate_model(DeclaredInventory, load_yaml(BLOCK, lines=False), file="inv.yaml", lines=reread)
+    assert reads == []
+    with pytest.raises(InputError) as caught:
+        validate_model(DeclaredInventory, load_yaml(BLOCK.replace("version: 1", "version: 2"), lines=False), file="inv.yaml",
+                       lines=lambda: load_yaml(BLOCK.replace("version: 1", "version: 2"), file="inv.yaml"))
+    assert caught.value.line == 1
+
+
+def test_a_form_only_the_fast_reader_parses_is_reported_as_libyaml_sees_it_when_lines_are_needed():
+    # A key broken over two lines: yaml_rs (YAML 1.2) reads "crit icality", libyaml refuses the
+    # line; looking for the line of the unknown field finds that error, which is the one to mend.
+    text = "version: 1\nsystems:\n  - {id: s1, name: One, crit\n    icality: vital}\n"
+
+    errors = errors_of(text)
+
+    assert [(e.file, e.line) for e in errors] == [("inv.yaml", 4)]
+    assert "not valid yaml" in str(errors[0]).lower()
+
+
+def test_yaml_1_2_values_reach_the_fields():
+    batch = parse("""\
+        version: 1
+        systems:
+          - {id: s1, name: NO, owner: yes, personal_data: yes, exit_plan: off, rto_hours: 010}
+        components:
+          - {id: c1, tags: {backup: no, env: on, since: 2025-01-15}}
+        risk_register:
+          - {id: R1, risk: data-outside-eu, scope: {jurisdiction: NO}, owner: CISO, decided_on: 2025-01-15}
+        """)
+
+    system = batch.systems[0]
+    assert (system.name, system.owner, system.personal_data, system.exit_plan, system.rto_hours) == ("NO", "yes", True, False, 10)
+    assert batch.components[0].tags == {"backup": "no", "env": "on", "since": "2025-01-15"}
+    assert batch.acceptances[0].scope == {"jurisdiction": "NO"} and str(batch.acceptances[0].decided_on) == "2025-01-15"
+
+
+def _estate(n: int, bad: dict[int, str] | None = None) -> str:
+    bad = bad or {}
+    lines = ["version: 1", "systems:", "  - {id: s, name: S}", "components:"]
+    for i in range(n):
+        lines.append(bad.get(i, f"  - {{id: c{i}, system: s, provider: aws, service: s3, region: eu-west-1, holds_data: yes}}"))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_inventory_is_validated_in_chunks_with_the_same_records(monkeypatch):
+    import connectors.declared as declared
+
+    whole = parse(_estate(10))
+    monkeypatch.setattr(declared, "_CHUNK", 3)  # ten components: four chunks
+    chunked = parse(_estate(10))
+
+    assert chunked.components == whole.components
+    assert [c.origin for c in chunked.components] == [f"inv.yaml:{5 + i}" for i in range(10)]
+    assert chunked.components[4].provider is chunked.components[7].provider  # one string per repeated value
+
+
+def test_problems_in_several_chunks_and_the_rest_of_the_document_are_reported_together(monkeypatch):
+    import connectors.declared as declared
+
+    monkeypatch.setattr(declared, "_CHUNK", 3)
+    text = _estate(10, {1: "  - {id: c1, holds_data: perhaps}", 8: "  - {id: c8, colour: red}"}).replace("name: S", "name: S, rto_hours: -1")
+
+    with pytest.raises(InputErrors) as caught:
+        parse(text)
+
+    found = {(e.line, e.entry, e.field) for e in caught.value.errors}
+    assert found == {(3, "systems[0] (id 's')", "rto_hours"), (6, "components[1] (id 'c1')", "holds_data"),
+                     (13, "components[8] (id 'c8')", "colour")}

@@ -196,10 +196,14 @@ def test_the_size_limit_of_a_source_is_set_in_the_config(tmp_path):
 @pytest.mark.parametrize("text, reason", [
     ("version: 1\nsystems:\n  - {id: a, name: \"x\\0y\"}\n", "NUL"),
     ("version: 1\norganization: {name: !!binary AAAA}\n", "binary"),
+    # YAML 1.2 has no dates: the string gets to the field, which names it.
     ("version: 1\nrisk_register:\n  - {id: R, risk: foreign-law-access, scope: {system: a}, owner: X, decided_on: 2025-13-45}\n",
-     "cannot read the value '2025-13-45'"),
+     "field 'decided_on': Input should be a valid date or datetime, month value is outside expected range of 1-12 (got '2025-13-45')"),
     ("version: 1\nsystems:\n  - {id: a, name: x, rto_hours: " + "9" * 5000 + "}\n", "4300 digits"),
     ("version: 1\nsystems: " + "[" * 20000 + "]" * 20000 + "\n", "nesting too deep"),
+    # Deeper still: libyaml's composer and yaml_rs's reader both recurse on the C stack.
+    ("version: 1\nsystems: " + "[" * 100_000 + "]" * 100_000 + "\n", "nesting too deep"),
+    ("version: 1\nsystems:\n" + "- " * 100_000 + "x\n", "nesting too deep"),
     ("version: 1\nsystems: !!python/object/apply:os.system ['true']\n", "could not determine a constructor"),
     ("version: 1\nsystems: &a [*a]\n", "recursive structure"),
     ("!!timestamp version: 1\nsystems: []\n", "as timestamp"),
