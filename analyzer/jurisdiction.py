@@ -26,22 +26,29 @@ only data on its territory does not follow a parent company abroad).
 
 A system is reached by everything that reaches its components, the components they
 depend on, and the systems it depends on, transitively. Each answer keeps the shortest
-path that brings it in, as graph node ids, so that it can be shown and checked.
+path that brings it in (among equally short ones the smallest sequence of node ids), as
+graph node ids, so that it can be shown and checked. For a whole estate the answers are
+composed along the system dependencies (:func:`compose_reach`, see
+:mod:`analyzer.closure`) instead of walking every system's closure.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 import networkx as nx
+
+from analyzer.closure import Group, Rollup, canonical_paths
 
 __all__ = [
     "CHANNELS",
     "Jurisdiction",
     "Reach",
+    "ReachSummary",
     "component_reach",
+    "compose_reach",
     "laws_for",
     "system_components",
     "system_reach",
@@ -62,7 +69,6 @@ CHANNELS: dict[str, frozenset[str]] = {
 }
 
 _LOCATION_EDGES = frozenset({"runs_on", "stores_data_in"})
-_DEPENDENCY_EDGES = frozenset({"depends_on", "authenticates_via"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +83,19 @@ class Reach:
 
 @dataclass
 class Jurisdiction:
-    """A jurisdiction that reaches a system: through which channels, by which paths."""
+    """A jurisdiction that reaches a system: through which channels, by which paths.
+
+    ``held``: everything it reaches is a data store whose keys the customer holds (an
+    operator of the whole system, or any compute component, sees data in clear);
+    ``data``: a component stores data in this country; ``access``: the access levels of
+    every operator through which it reaches (not only the one on the shortest path).
+    """
 
     code: str
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)  # via -> shortest path
-    components: set[str] = field(default_factory=set)
+    held: bool = False
+    data: bool = False
+    access: frozenset[str] = frozenset()
 
     @property
     def via(self) -> list[str]:
@@ -238,58 +252,152 @@ def system_components(G: nx.DiGraph, system: str) -> dict[str, tuple[str, ...]]:
     >>> system_components(G, "system:s")
     {'component:a': ('system:s', 'component:a'), 'component:b': ('system:s', 'component:a', 'component:b')}
     """
-    found: dict[str, tuple[str, ...]] = {}
-    seen = {system}
-    queue: deque[tuple[str, tuple[str, ...]]] = deque([(system, (system,))])
-    while queue:
-        node, path = queue.popleft()
-        kind = node.split(":", 1)[0]
-        nexts: list[str] = []
-        if kind == "system":
-            nexts.extend(s for s, _, d in G.in_edges(node, data=True) if d["type"] == "part_of")
-            nexts.extend(t for _, t, d in G.out_edges(node, data=True) if d["type"] == "depends_on")
-        else:
-            nexts.extend(t for _, t, d in G.out_edges(node, data=True) if d["type"] in _DEPENDENCY_EDGES)
-        for nxt in nexts:
-            if nxt in seen:
-                continue
-            seen.add(nxt)
-            nxt_path = (*path, nxt)
-            if nxt.startswith("component:"):
-                found[nxt] = nxt_path
-            queue.append((nxt, nxt_path))
-    return found
+    return canonical_paths(G, system)
+
+
+@dataclass(slots=True)
+class ReachSummary:
+    """What reaches everything one system rests on (not counting operators of the system itself).
+
+    ``paths``: code -> via -> canonical path from the system; ``held``: code -> whether
+    everything it reaches holds data under customer-held keys; ``data``: the codes of
+    countries where data is stored; ``access``: code -> access levels of the operators
+    through which it reaches.
+    """
+
+    paths: dict[str, dict[str, tuple[str, ...]]]
+    held: dict[str, bool]
+    data: set[str]
+    access: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _better(candidate: tuple[str, ...], known: tuple[str, ...] | None) -> bool:
+    return known is None or len(candidate) < len(known) or (len(candidate) == len(known) and candidate < known)
+
+
+def _operator_access(G: nx.DiGraph, path: tuple[str, ...]) -> frozenset[str]:
+    """The access level of the operator on a path (none when it declares none)."""
+    level = next((G.nodes[n].get("access") for n in path if n.startswith("operator:")), None)
+    return frozenset({level}) if level else frozenset()
+
+
+def _group_reach(
+    G: nx.DiGraph, group: Group, cache: dict,
+) -> tuple[list[tuple[str, str, tuple[str, ...]]], frozenset[str], dict[str, frozenset[str]]]:
+    """For one member of a group: (code, via, path after the component), the countries it
+    stores data in, and per code the access levels of the operators that reach it."""
+    return group.cached("reach", lambda: _reach_of(G, group, cache))
+
+
+def _reach_of(
+    G: nx.DiGraph, group: Group, cache: dict,
+) -> tuple[list[tuple[str, str, tuple[str, ...]]], frozenset[str], dict[str, frozenset[str]]]:
+    rep = group.rep
+    # One tail per (code, via): the shortest, then smallest, is the one any head keeps.
+    best: dict[tuple[str, str], tuple[str, ...]] = {}
+    for r in component_reach(G, rep, cache):
+        tail = r.path[1:]
+        if _better(tail, best.get((r.code, r.via))):
+            best[(r.code, r.via)] = tail
+    tails = [(code, via, tail) for (code, via), tail in best.items()]
+    data: set[str] = set()
+    if group.holds_data:
+        for place, d in G._succ[rep].items():  # noqa: SLF001 - plain adjacency, see analyzer.closure
+            if d["type"] == "stores_data_in":
+                data.update(c.split(":", 1)[1] for c in G._succ[place] if c.startswith("country:"))  # noqa: SLF001
+    access: dict[str, set[str]] = {}
+    for code, via, tail in tails:
+        if via == "operator":
+            access.setdefault(code, set()).update(_operator_access(G, tail))
+    return tails, frozenset(data), {c: frozenset(a) for c, a in access.items()}
+
+
+def compose_reach(rollup: Rollup, cache: dict | None = None) -> dict[str, ReachSummary]:
+    """The :class:`ReachSummary` of every system of ``rollup``, dependencies first.
+
+    A system's summary is what reaches the representatives of its local closure (see
+    :meth:`analyzer.closure.Rollup.representatives`), joined with the summaries of the
+    systems it depends on, their paths prefixed with the system.
+    """
+    cache = {} if cache is None else cache
+    G = rollup.G
+    out: dict[str, ReachSummary] = {}
+    for system in rollup.order:
+        _, deps = rollup.parts(system)
+        paths: dict[str, dict[str, tuple[str, ...]]] = {}
+        held: dict[str, bool] = {}
+        data: set[str] = set()
+        access: dict[str, frozenset[str]] = {}
+        for group, (_, head) in rollup.representatives(system).items():
+            tails, codes, group_access = _group_reach(G, group, cache)
+            for code, levels in group_access.items():
+                access[code] = access.get(code, frozenset()) | levels
+            customer = group.customer_keys
+            n_head = len(head)
+            for code, via, tail in tails:
+                vias = paths.get(code)
+                if vias is None:
+                    vias = paths[code] = {}
+                known = vias.get(via)
+                if known is None or n_head + len(tail) <= len(known):
+                    candidate = head + tail
+                    if _better(candidate, known):
+                        vias[via] = candidate
+                held[code] = held.get(code, True) and customer
+            data |= codes
+        for dep in deps:
+            sub = out[dep]
+            for code, sub_vias in sub.paths.items():
+                vias = paths.get(code)
+                if vias is None:
+                    vias = paths[code] = {}
+                for via, path in sub_vias.items():
+                    known = vias.get(via)
+                    if known is None or len(path) < len(known):
+                        candidate = (system, *path)
+                        if _better(candidate, known):
+                            vias[via] = candidate
+                held[code] = held.get(code, True) and sub.held[code]
+            data |= sub.data
+            for code, levels in sub.access.items():
+                access[code] = access.get(code, frozenset()) | levels
+        out[system] = ReachSummary(paths, held, data, access)
+    return out
 
 
 def system_reach(
-    G: nx.DiGraph, system: str, cache: dict | None = None, components: dict[str, tuple[str, ...]] | None = None
+    G: nx.DiGraph, system: str, cache: dict | None = None, summary: ReachSummary | None = None
 ) -> dict[str, Jurisdiction]:
     """The jurisdictions that reach a system, transitively through its dependencies.
 
     Returns a mapping from ISO country code to :class:`Jurisdiction`, each with the
-    shortest path per channel, starting at the system node.
+    shortest path per channel, starting at the system node. ``summary``, when given, is
+    the system's :func:`compose_reach` result; else its closure is walked.
     """
     cache = {} if cache is None else cache
-    result: dict[str, Jurisdiction] = {}
-
-    def add(reaches: Iterable[Reach], prefix: tuple[str, ...]) -> None:
-        for r in reaches:
+    if summary is None:
+        summary = compose_reach(Rollup(G, systems=[system], full=True), cache)[system]
+    result = {code: Jurisdiction(code, dict(vias), summary.held.get(code, False), code in summary.data,
+                                 summary.access.get(code, frozenset()))
+              for code, vias in summary.paths.items()}
+    for operator, data in G._pred[system].items():  # noqa: SLF001 - plain adjacency, see analyzer.closure
+        if data["type"] != "operates":
+            continue
+        for r in _operator_reach(G, operator, (system,), system, cache):
             j = result.get(r.code)
             if j is None:
                 j = result[r.code] = Jurisdiction(r.code)
-            path = (*prefix, *r.path[1:]) if prefix and prefix[-1] == r.path[0] else (*prefix, *r.path)
-            known = j.paths.get(r.via)
-            if known is None or len(path) < len(known):
-                j.paths[r.via] = path
-            j.components.add(r.component)
+            if _better(r.path, j.paths.get(r.via)):
+                j.paths[r.via] = r.path
+            j.held = False  # an operator of the whole system sees its data in clear
+            j.access = j.access | _operator_access(G, r.path)
+    return dict(sorted(result.items()))
 
-    components = components if components is not None else system_components(G, system)
-    for comp, path in components.items():
-        add(component_reach(G, comp, cache), path)
-    for operator, _, data in G.in_edges(system, data=True):
-        if data["type"] == "operates":
-            add(_operator_reach(G, operator, (system,), system, cache), ())
-    return result
+
+#: Per graph, the laws of a country with or without ``location``: asked for every system and
+#: jurisdiction, the answer only depends on these two. Graphs are not changed once scored
+#: (a scenario changes a copy), so the answers hold as long as the graph lives.
+_LAWS: WeakKeyDictionary[nx.DiGraph, dict[tuple[str, bool], list[str]]] = WeakKeyDictionary()
 
 
 def laws_for(G: nx.DiGraph, code: str, vias: Iterable[str]) -> list[str]:
@@ -298,12 +406,22 @@ def laws_for(G: nx.DiGraph, code: str, vias: Iterable[str]) -> list[str]:
     Through ``location`` every law of the country applies; through any other channel
     only its extraterritorial laws do.
     """
+    territorial = "location" in vias
+    known = _LAWS.get(G)
+    if known is None:
+        known = _LAWS[G] = {}
+    found = known.get((code, territorial))
+    if found is None:
+        found = known[(code, territorial)] = _laws_for(G, code, territorial)
+    return list(found)
+
+
+def _laws_for(G: nx.DiGraph, code: str, territorial: bool) -> list[str]:
     country = f"country:{code}"
     if country not in G:
         return []
-    territorial = "location" in set(vias)
     laws = []
-    for _, law, data in G.out_edges(country, data=True):
+    for law, data in G._succ[country].items():  # noqa: SLF001 - plain adjacency, see analyzer.closure
         if data["type"] != "subject_to":
             continue
         if territorial or G.nodes[law].get("extraterritorial"):

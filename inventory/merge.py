@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -259,28 +261,47 @@ def _field_value(record: Any, name: str) -> str | None:
 
 
 class _Groups:
-    """Union-find over entries that refuses to put two records of one source in one group."""
+    """Union-find over entries that refuses to put two records of one source in one group.
 
-    def __init__(self, entries: list[_Entry]) -> None:
-        self.entries = entries
-        self.parent = list(range(len(entries)))
-        self.sources: dict[int, set[int]] = {i: {e.source.index} for i, e in enumerate(entries)}
+    The entries are two parallel lists (records, and the source of each) rather than one
+    object per record: a million records from one source are never joined, and nothing
+    is allocated for them. Only the entries a join touched are held in ``parent``.
+    """
+
+    def __init__(self, records: list[Any], sources: list[_Source], present: list[_Source]) -> None:
+        self.records = records
+        self.entry_sources = sources
+        self.present = present  # the distinct sources of the entries
+        self.parent: dict[int, int] = {}
+        self.sources: dict[int, set[int]] = {}
         self.reasons: dict[int, list[str]] = {}
 
+    def entry(self, i: int) -> _Entry:
+        return _Entry(self.records[i], self.entry_sources[i])
+
     def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
+        parent = self.parent
+        while parent.get(i, i) != i:
+            up = parent[i]
+            parent[i] = parent.get(up, up)
+            i = parent[i]
         return i
+
+    def _sources_of(self, root: int) -> set[int]:
+        found = self.sources.get(root)
+        if found is None:
+            found = self.sources[root] = {self.entry_sources[root].index}
+        return found
 
     def union(self, a: int, b: int, reason: str) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if self.sources[ra] & self.sources[rb]:
+        if self._sources_of(ra) & self._sources_of(rb):
             return False
         if len(self.sources[ra]) < len(self.sources[rb]):
             ra, rb = rb, ra
+        self.parent.setdefault(ra, ra)
         self.parent[rb] = ra
         self.sources[ra] |= self.sources.pop(rb)
         reasons = self.reasons.setdefault(ra, [])
@@ -289,31 +310,50 @@ class _Groups:
                 reasons.append(r)
         return True
 
-    def groups(self) -> list[list[int]]:
+    def joined(self) -> dict[int, list[int]]:
+        """The groups of more than one entry, keyed by their first (lowest) entry."""
         out: dict[int, list[int]] = {}
-        for i in range(len(self.entries)):
+        for i in sorted(self.parent):
             out.setdefault(self.find(i), []).append(i)
-        return list(out.values())
+        return {members[0]: members for members in out.values() if len(members) > 1}
 
 
 def _label(entry: _Entry) -> dict:
     return {"source": entry.source.name, "id": entry.record.id, "origin": entry.record.origin}
 
 
+def _shared(values: Sequence[str | None]) -> dict[str, list[int]]:
+    """The entries of each value held by more than one entry, in order of first appearance.
+
+    A value held once joins nothing, so it is left out; when no value repeats (the usual
+    case, checked at the speed of ``set``) nothing is built at all.
+    """
+    present = [v for v in values if v is not None]
+    if len(set(present)) == len(present):
+        return {}
+    counts = Counter(present)
+    keyed: dict[str, list[int]] = {}
+    for i, value in enumerate(values):
+        if value is not None and counts[value] > 1:
+            keyed.setdefault(value, []).append(i)
+    return keyed
+
+
 def _join_on(groups: _Groups, kind: str, keyed: dict[str, list[int]], reason: str, report: MatchReport) -> None:
     """Join the entries that share a key, unless a source holds the key more than once."""
+    entry_sources = groups.entry_sources
     for key, members in keyed.items():
         if len(members) < 2:
             continue
         per_source: dict[int, list[int]] = {}
         for i in members:
-            per_source.setdefault(groups.entries[i].source.index, []).append(i)
+            per_source.setdefault(entry_sources[i].index, []).append(i)
         if len(per_source) < 2:
             continue
         if any(len(v) > 1 for v in per_source.values()):
             report.ambiguous.append({
                 "kind": kind, "by": reason, "value": key,
-                "records": [_label(groups.entries[i]) for i in members],
+                "records": [_label(groups.entry(i)) for i in members],
                 "reason": "one source holds this value more than once, so it names no single resource",
             })
             continue
@@ -322,9 +362,22 @@ def _join_on(groups: _Groups, kind: str, keyed: dict[str, list[int]], reason: st
             if not groups.union(first, other, reason):
                 report.ambiguous.append({
                     "kind": kind, "by": reason, "value": key,
-                    "records": [_label(groups.entries[first]), _label(groups.entries[other])],
+                    "records": [_label(groups.entry(first)), _label(groups.entry(other))],
                     "reason": "already matched to another record of the same source",
                 })
+
+
+def _rule_values(groups: _Groups, side_source: str | None | list[str], field_name: str,
+                 norm: Callable[[str], str]) -> list[str | None]:
+    """The compared value of each entry under one side of a rule (None: not on that side, or no value)."""
+    labels = side_source if isinstance(side_source, list) else [side_source]
+    on_side = {id(s): any(s.is_(label) for label in labels) for s in groups.present}
+    out: list[str | None] = []
+    for record, source in zip(groups.records, groups.entry_sources):
+        value = _field_value(record, field_name) if on_side[id(source)] else None
+        value = norm(value) if value is not None else None
+        out.append(value or None)
+    return out
 
 
 def _apply_rules(groups: _Groups, kind: str, rules: Sequence[MatchRule], report: MatchReport) -> None:
@@ -334,23 +387,17 @@ def _apply_rules(groups: _Groups, kind: str, rules: Sequence[MatchRule], report:
         norm = _COMPARE[rule.compare]
         reason = rule.describe(index)
         if rule.field is not None:
-            keyed: dict[str, list[int]] = {}
-            for i, entry in enumerate(groups.entries):
-                if rule.sources is not None and not any(entry.source.is_(s) for s in rule.sources):
-                    continue
-                value = _field_value(entry.record, rule.field)
-                if value is not None and norm(value):
-                    keyed.setdefault(norm(value), []).append(i)
-            _join_on(groups, kind, keyed, reason, report)
+            _join_on(groups, kind, _shared(_rule_values(groups, rule.sources, rule.field, norm)), reason, report)
             continue
         left: dict[str, list[int]] = {}
         right: dict[str, list[int]] = {}
-        for i, entry in enumerate(groups.entries):
-            for side, table in ((rule.left, left), (rule.right, right)):
-                if entry.source.is_(side.source):
-                    value = _field_value(entry.record, side.field)
-                    if value is not None and norm(value):
-                        table.setdefault(norm(value), []).append(i)
+        left_values = _rule_values(groups, rule.left.source, rule.left.field, norm)
+        right_values = _rule_values(groups, rule.right.source, rule.right.field, norm)
+        for i, (lv, rv) in enumerate(zip(left_values, right_values)):
+            if lv is not None:
+                left.setdefault(lv, []).append(i)
+            if rv is not None:
+                right.setdefault(rv, []).append(i)
         for key, lefts in left.items():
             rights = [i for i in right.get(key, ()) if i not in lefts]
             if rights:
@@ -365,30 +412,36 @@ class _Resolver:
         self.report = report
         self.matters = set(settings.conflict_fields)
         self.quiet = set(settings.quiet_fields) - self.matters
+        # A rank depends only on the field and the source: computed once, not per record.
+        self._ranks: dict[tuple[str, int], tuple[int, int]] = {}
 
     def order(self, name: str) -> tuple[str, ...]:
         return tuple(self.settings.precedence.get(name) or (_DISCOVERED_FIRST if name in _DISCOVERED_FIELDS else _DECLARED_FIRST))
 
     def rank(self, name: str, entry: _Entry) -> tuple[int, int]:
-        order = self.order(name)
-        for i, label in enumerate(order):
-            if entry.source.is_(label):
-                return i, entry.source.index
-        return len(order), entry.source.index
+        key = (name, entry.source.index)
+        found = self._ranks.get(key)
+        if found is None:
+            order = self.order(name)
+            found = next(((i, entry.source.index) for i, label in enumerate(order) if entry.source.is_(label)),
+                         (len(order), entry.source.index))
+            self._ranks[key] = found
+        return found
 
     def ranked(self, name: str, entries: Iterable[_Entry]) -> list[_Entry]:
         return sorted(entries, key=lambda e: self.rank(name, e))
 
     def choose(self, kind: str, merged_id: str, system: str | None, name: str, entries: list[_Entry],
                value_of: Callable[[_Entry], Any] | None = None) -> tuple[Any, _Entry | None]:
-        get = value_of or (lambda e: _stated(e, name))
-        stated = [(e, get(e)) for e in self.ranked(name, entries)]
-        stated = [(e, v) for e, v in stated if v is not None]
+        stated = []
+        for e in self.ranked(name, entries):
+            v = _stated(e, name) if value_of is None else value_of(e)
+            if v is not None:
+                stated.append((e, v))
         if not stated:
             return None, None
         winner, value = stated[0]
-        distinct = {_comparable(v) for _, v in stated}
-        if len(distinct) > 1 and name not in self.quiet:
+        if len(stated) > 1 and name not in self.quiet and len({_comparable(v) for _, v in stated}) > 1:
             self.conflict(kind, merged_id, system, name, winner, value, stated)
         return value, winner
 
@@ -402,9 +455,12 @@ class _Resolver:
         })
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _comparable(value: Any) -> Any:
     if isinstance(value, str):
-        return re.sub(r"\s+", "", value.casefold())
+        return _SPACES.sub("", value.casefold())
     if isinstance(value, dict):
         return tuple(sorted(value.items()))
     if isinstance(value, (list, tuple)):
@@ -414,6 +470,11 @@ def _comparable(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(cls)
 
 
 def _merge_component(entries: list[_Entry], merged_id: str, res: _Resolver) -> ComponentRecord:
@@ -441,7 +502,7 @@ def _merge_component(entries: list[_Entry], merged_id: str, res: _Resolver) -> C
     for entry in reversed(res.ranked("tags", entries)):
         tags.update(entry.record.tags or {})
     values["tags"] = tags
-    for f in dataclasses.fields(ComponentRecord):
+    for f in _fields(ComponentRecord):
         name = f.name
         if name in values or name in _SKIP_FIELDS:
             continue
@@ -456,7 +517,7 @@ def _merge_component(entries: list[_Entry], merged_id: str, res: _Resolver) -> C
 def _merge_plain(cls: type, kind: str, entries: list[_Entry], merged_id: str, res: _Resolver) -> Any:
     values: dict[str, Any] = {}
     system = merged_id if kind == "system" else None
-    for f in dataclasses.fields(cls):
+    for f in _fields(cls):
         name = f.name
         if name in _SKIP_FIELDS:
             continue
@@ -477,32 +538,47 @@ def _finish(cls: type, entries: list[_Entry], merged_id: str, values: dict[str, 
     return cls(id=merged_id, source=first.source.name, origin=first.record.origin, **values)
 
 
-def _match_kind(kind: str, entries: list[_Entry], settings: MatchingSettings, report: MatchReport,
+def _match_kind(kind: str, records: list[Any], ids: list[str], sources: list[_Source], present: list[_Source],
+                settings: MatchingSettings, report: MatchReport,
                 errors: list[InputError]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Group the entries of one kind, merge each group; returns records by id and the id aliases."""
-    groups = _Groups(entries)
-    label = _KIND_LABEL[kind]
-    if "id" in settings.keys:
-        by_id: dict[str, list[int]] = {}
-        for i, e in enumerate(entries):
-            by_id.setdefault(e.record.id, []).append(i)
-        _join_on(groups, kind, by_id, "id", report)
-    if "external_id" in settings.keys and kind == "component":
-        by_ext: dict[str, list[int]] = {}
-        for i, e in enumerate(entries):
-            if e.record.external_id:
-                by_ext.setdefault(_external_key(e.record.external_id), []).append(i)
-        _join_on(groups, kind, by_ext, "external_id", report)
-    _apply_rules(groups, kind, settings.rules, report)
+    """Group the records of one kind, merge each group; returns records by id and the id aliases.
 
+    ``ids[i]`` and ``sources[i]`` are the id and the source of ``records[i]`` (parallel lists:
+    a million records are walked as few times as possible); ``present`` lists the distinct sources.
+    Records of a single source never join (a join needs two sources), so then nothing is
+    grouped at all.
+    """
+    groups = _Groups(records, sources, present)
+    if len(present) > 1:
+        if "id" in settings.keys:
+            _join_on(groups, kind, _shared(ids), "id", report)
+        if "external_id" in settings.keys and kind == "component":
+            external = [_external_key(r.external_id) if r.external_id else None for r in records]
+            _join_on(groups, kind, _shared(external), "external_id", report)
+        _apply_rules(groups, kind, settings.rules, report)
+
+    joined = groups.joined()
+    if not joined:
+        out = dict(zip(ids, records))
+        if len(out) == len(records):
+            return out, {}
+    return _merge_groups(kind, groups, joined, settings, report, errors)
+
+
+def _merge_groups(kind: str, groups: _Groups, joined: dict[int, list[int]], settings: MatchingSettings,
+                  report: MatchReport, errors: list[InputError]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Merge each joined group into one record, in the order of each group's first entry."""
+    label = _KIND_LABEL[kind]
     res = _Resolver(settings, report)
     out: dict[str, Any] = {}
     aliases: dict[str, str] = {}
-    for members in groups.groups():
-        group = [entries[i] for i in members]
-        if len(group) == 1:
-            record = group[0].record
-        else:
+    in_group = {i for members in joined.values() for i in members}
+    for i, record in enumerate(groups.records):
+        if i in in_group:
+            members = joined.get(i)
+            if members is None:
+                continue  # merged into the group of an earlier entry
+            group = [groups.entry(m) for m in members]
             merged_id = res.ranked("id", group)[0].record.id
             record = (_merge_component(group, merged_id, res) if kind == "component"
                       else _merge_plain(type(group[0].record), kind, group, merged_id, res))
@@ -547,6 +623,19 @@ def _rewrite(inv: Inventory, aliases: dict[str, dict[str, str]]) -> None:
         for key, table in (("component", comp), ("system", syst)):
             if key in a.scope:
                 a.scope[key] = table.get(a.scope[key], a.scope[key])
+
+
+def _first_of_each_id(records: list[Any], kind: str, errors: list[InputError]) -> list[Any]:
+    """The records of one source with an id defined twice reported (the first definition kept)."""
+    seen: dict[str, Any] = {}
+    for record in records:
+        first = seen.get(record.id)
+        if first is not None:
+            errors.append(_error(record, _KIND_LABEL[kind], "id",
+                                 f"duplicate id (first defined at {first.origin or first.source})"))
+            continue
+        seen[record.id] = record
+    return list(seen.values())
 
 
 def _authority(name: str, type_: str | None, settings: MatchingSettings) -> str:
@@ -607,7 +696,10 @@ def merge_batches(
         raise ValueError("source_types must name the type of every batch")
     inv = Inventory()
     errors: list[InputError] = []
-    entries: dict[str, list[_Entry]] = {"system": [], "component": [], "operator": [], "site": []}
+    records_of: dict[str, list[Any]] = {"system": [], "component": [], "operator": [], "site": []}
+    ids_of: dict[str, list[str]] = {"system": [], "component": [], "operator": [], "site": []}
+    sources_of: dict[str, list[_Source]] = {"system": [], "component": [], "operator": [], "site": []}
+    present_of: dict[str, list[_Source]] = {"system": [], "component": [], "operator": [], "site": []}
     for index, batch in enumerate(batches):
         source = _Source(index, batch.source, types[index], _authority(batch.source, types[index], settings))
         inv.sources.append(batch.source)
@@ -617,15 +709,15 @@ def merge_batches(
             inv.organization = batch.organization
         for kind, records in (("system", batch.systems), ("component", batch.components),
                               ("operator", batch.operators), ("site", batch.sites)):
-            seen: dict[str, Any] = {}
-            for record in records:
-                first = seen.get(record.id)
-                if first is not None:
-                    errors.append(_error(record, _KIND_LABEL[kind], "id",
-                                         f"duplicate id (first defined at {first.origin or first.source})"))
-                    continue
-                seen[record.id] = record
-                entries[kind].append(_Entry(record, source))
+            ids = [r.id for r in records]
+            if len(set(ids)) < len(ids):
+                records = _first_of_each_id(records, kind, errors)
+                ids = [r.id for r in records]
+            ids_of[kind].extend(ids)
+            records_of[kind].extend(records)
+            sources_of[kind].extend([source] * len(records))
+            if records:
+                present_of[kind].append(source)
         for record in batch.acceptances:
             first = inv.acceptances.get(record.id)
             if first is not None:
@@ -643,7 +735,8 @@ def merge_batches(
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     aliases: dict[str, dict[str, str]] = {}
     for kind, target in (("system", "systems"), ("site", "sites"), ("operator", "operators"), ("component", "components")):
-        records, aliases[kind] = _match_kind(kind, entries[kind], settings, inv.matching, errors)
+        records, aliases[kind] = _match_kind(kind, records_of[kind], ids_of[kind], sources_of[kind], present_of[kind],
+                                             settings, inv.matching, errors)
         setattr(inv, target, records)
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)

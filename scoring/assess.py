@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
 
+from analyzer.closure import Rollup
 from analyzer.graph import build_graph
-from analyzer.jurisdiction import system_components, system_reach
+from analyzer.jurisdiction import compose_reach, system_reach
 from inventory.catalog import Catalog
 from inventory.merge import Inventory
 from inventory.records import AcceptanceRecord
-from scoring.concentration import LEVELS, Concentration, score_concentration
+from scoring.concentration import LEVELS, Concentration, compose_keys, score_concentration
 from scoring.exit import score_exit
 from scoring.exposure import SystemExposure, score_exposure
-from scoring.feasibility import FeasibilitySettings, SystemFeasibility, score_feasibility
+from scoring.feasibility import FeasibilitySettings, SystemFeasibility, all_dependents, score_feasibility
 from scoring.findings import Finding, build_findings, match_register
 from scoring.settings import ScoringSettings, scoring_settings
-from scoring.sovereignty import SystemSovereignty, score_sovereignty
+from scoring.sovereignty import SystemSovereignty, compose_sovereignty, override_components
+from sovmap.runtime import collector_paused
 
-__all__ = ["Assessment", "assess"]
+__all__ = ["Assessment", "assess", "compose_unresolved"]
 
 
 @dataclass
@@ -70,32 +71,43 @@ def assess(
     """
     settings = settings or scoring_settings()
     feas_settings = feasibility_settings or settings.feasibility
-    G = build_graph(inv, catalog)
-    # The graph and the records are long-lived: keep the cyclic collector from walking
-    # them again and again while the scores allocate (a third of the time on large estates).
-    gc.collect()
-    gc.freeze()
-    try:
+    with collector_paused():
+        G = build_graph(inv, catalog)
         home = inv.organization.home_bloc if inv.organization else "EU"
         systems = [n for n, d in G.nodes(data=True) if d.get("kind") == "system"]
         cache: dict = {}  # shared: jurisdiction reach, sovereignty answers and catalog facts use distinct keys
-        deps = {s: system_components(G, s) for s in systems}
+        rollup = Rollup(G, systems=systems, distinct=override_components(settings.overrides))
+        reach = compose_reach(rollup, cache)
+        unresolved = compose_unresolved(rollup)
+        sovereignty = compose_sovereignty(
+            rollup, settings.framework, catalog=catalog, home_bloc=home, weights=settings.weights_spec,
+            overrides=settings.overrides, cache=cache,
+        )
         result = Assessment(graph=G, as_of=as_of, settings=settings)
+        dependents_of = all_dependents(G)
         for s in systems:
-            reach = system_reach(G, s, cache, deps[s])
-            result.exposures[s] = score_exposure(G, s, home_bloc=home, reach=reach, components=deps[s])
-            feas = score_feasibility(G, s, feas_settings)
-            feas.exit = score_exit(G, s, catalog=catalog, settings=settings.exit).as_dict()
+            result.exposures[s] = score_exposure(G, s, home_bloc=home, reach=system_reach(G, s, cache, reach[s]),
+                                                 unresolved=unresolved[s])
+            feas = score_feasibility(G, s, feas_settings, group_of=rollup.group, dependents_of=dependents_of)
+            feas.exit = score_exit(G, s, catalog=catalog, settings=settings.exit, group_of=rollup.group).as_dict()
             result.feasibility[s] = feas
-            result.sovereignty[s] = score_sovereignty(
-                G, s, settings.framework, catalog=catalog, home_bloc=home, weights=settings.weights_spec,
-                overrides=settings.overrides, components=deps[s], cache=cache,
-            )
-        keys: dict = {}
+            result.sovereignty[s] = sovereignty[s]
+        keys = compose_keys(rollup)
         for level in LEVELS:
-            result.concentration[level] = score_concentration(G, level, deps=deps, cache=keys)
-        result.findings = build_findings(G, catalog, result.exposures, result.feasibility, result.concentration, deps, home_bloc=home)
+            result.concentration[level] = score_concentration(G, level, keys=keys)
+        result.findings = build_findings(G, catalog, result.exposures, result.feasibility, result.concentration, rollup,
+                                         home_bloc=home)
         result.stale_acceptances = match_register(result.findings, inv.acceptances, as_of)
-    finally:
-        gc.unfreeze()
     return result
+
+
+def compose_unresolved(rollup: Rollup) -> dict[str, frozenset[str]]:
+    """Per system, the components it rests on that hold something the catalog could not resolve."""
+    out: dict[str, frozenset[str]] = {}
+    for system in rollup.order:
+        _, deps = rollup.parts(system)
+        mine = frozenset(c for g, comps in rollup.members(system).items() if g.unresolved for c in comps)
+        for dep in deps:
+            mine |= out[dep]
+        out[system] = mine
+    return out

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from analyzer.jurisdiction import system_components
+from analyzer.closure import Rollup
 from inventory.records import CRITICALITY_WEIGHT
 
 LEVELS = ("provider", "parent", "jurisdiction")
 OWN = "own"
 
-__all__ = ["LEVELS", "Concentration", "band", "component_keys", "hhi", "score_concentration"]
+__all__ = ["LEVELS", "Concentration", "band", "component_keys", "compose_keys", "hhi", "score_concentration"]
+
+#: Per system, per level: the keys it depends on and whether some component's key is unknown.
+SystemKeys = dict[str, tuple[frozenset[str], bool]]
 
 
 def hhi(weights: Mapping[str, float]) -> float:
@@ -116,13 +119,39 @@ class Concentration:
                 "unknown_systems": self.unknown_systems}
 
 
+def compose_keys(rollup: Rollup) -> dict[str, SystemKeys]:
+    """Per system (in ``rollup`` order), the keys at every level of everything it rests on.
+
+    A system's keys are those of the groups of its local closure joined with the keys of
+    the systems it depends on (see :mod:`analyzer.closure`).
+    """
+    G = rollup.G
+    out: dict[str, SystemKeys] = {}
+    for system in rollup.order:
+        _, deps = rollup.parts(system)
+        keys: dict[str, set[str]] = {level: set() for level in LEVELS}
+        unknown = dict.fromkeys(LEVELS, False)
+        for group in rollup.representatives(system):
+            ck = group.cached("keys", lambda g=group: component_keys(G, g.rep))
+            for level in LEVELS:
+                if ck[level] is None:
+                    unknown[level] = True
+                else:
+                    keys[level].add(ck[level])
+        for dep in deps:
+            for level, (sub, sub_unknown) in out[dep].items():
+                keys[level] |= sub
+                unknown[level] = unknown[level] or sub_unknown
+        out[system] = {level: (frozenset(keys[level]), unknown[level]) for level in LEVELS}
+    return out
+
+
 def score_concentration(
     G: nx.DiGraph,
     by: str = "provider",
     *,
     weight: str = "criticality",
-    deps: Mapping[str, Mapping[str, tuple]] | None = None,
-    cache: dict | None = None,
+    keys: Mapping[str, SystemKeys] | None = None,
 ) -> Concentration:
     """Concentration of the estate at one level.
 
@@ -133,11 +162,9 @@ def score_concentration(
     by : {"provider", "parent", "jurisdiction"}
     weight : str
         The system node attribute holding criticality (critical=4 .. low=1).
-    deps : mapping, optional
-        ``system node -> {component node: path}``, as made by
-        :func:`analyzer.jurisdiction.system_components`; computed when not given.
-    cache : dict, optional
-        Shared between the three levels: each component's keys are found once.
+    keys : mapping, optional
+        ``system node -> level -> (keys, unknown)``, as made by :func:`compose_keys`;
+        computed when not given.
 
     Examples
     --------
@@ -151,26 +178,17 @@ def score_concentration(
     """
     if by not in LEVELS:
         raise ValueError(f"by must be one of {', '.join(LEVELS)}")
+    if keys is None:
+        keys = compose_keys(Rollup(G))
     weights: dict[str, float] = {}
     systems_of: dict[str, list[str]] = {}
     unknown: list[str] = []
-    key_cache: dict[str, dict] = {} if cache is None else cache
     for system, attrs in G.nodes(data=True):
         if attrs.get("kind") != "system":
             continue
-        comps = deps[system] if deps is not None else system_components(G, system)
-        keys: set[str] = set()
-        saw_unknown = False
-        for comp in comps:
-            ck = key_cache.get(comp)
-            if ck is None:
-                ck = key_cache[comp] = component_keys(G, comp)
-            if ck[by] is None:
-                saw_unknown = True
-            else:
-                keys.add(ck[by])
+        found, saw_unknown = keys[system][by]
         w = CRITICALITY_WEIGHT.get(attrs.get(weight), 1)
-        for k in keys:
+        for k in found:
             weights[k] = weights.get(k, 0) + w
             systems_of.setdefault(k, []).append(attrs["key"])
         if saw_unknown:

@@ -23,12 +23,13 @@ in :class:`ExitSettings` and can be changed under ``scoring.exit`` in ``sovmap.y
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import networkx as nx
 
+from analyzer.closure import Group
 from inventory.catalog import Catalog
 
 __all__ = ["ExitSettings", "SystemExit", "score_exit"]
@@ -65,18 +66,19 @@ def _external(G: nx.DiGraph, comp: str) -> tuple[bool, str | None, str | None]:
     """(at a provider, service node, provider node) of a component."""
     service = provider = None
     at_site = False
-    for _, target, d in G.out_edges(comp, data=True):
+    nodes, succ = G._node, G._succ  # noqa: SLF001 - plain adjacency dicts: no view per node on large graphs
+    for target, d in succ[comp].items():
         if d["type"] not in ("runs_on", "stores_data_in"):
             continue
-        kind = G.nodes[target].get("kind")
+        kind = nodes[target].get("kind")
         if kind == "service":
             service = target
-            provider = next((t for _, t, d2 in G.out_edges(target, data=True) if d2["type"] == "provided_by"), provider)
+            provider = next((t for t, d2 in succ[target].items() if d2["type"] == "provided_by"), provider)
         elif kind == "provider":
             provider = target
         elif kind == "site":
             at_site = True
-    named = G.nodes[comp].get("provider") is not None
+    named = nodes[comp].get("provider") is not None
     return (provider is not None or (named and not at_site)), service, provider
 
 
@@ -88,6 +90,7 @@ def score_exit(
     settings: ExitSettings | None = None,
     criticality: str = "criticality",
     portability: str = "portability",
+    group_of: Callable[[str], Group] | None = None,
 ) -> SystemExit:
     """Days to leave the providers a system runs on, with the steps and the EU alternatives.
 
@@ -102,6 +105,8 @@ def score_exit(
     settings : ExitSettings, optional
     criticality, portability : str
         The system and service node attributes that hold criticality and portability class.
+    group_of : callable, optional
+        :meth:`analyzer.closure.Rollup.group`: components with equal facts are placed once.
 
     Examples
     --------
@@ -118,14 +123,19 @@ def score_exit(
     """
     settings = settings or ExitSettings()
     attrs = G.nodes[system]
-    comps = sorted(c for c, _, d in G.in_edges(system, data=True) if d["type"] == "part_of")
+    comps = sorted(c for c, d in G._pred[system].items() if d["type"] == "part_of")  # noqa: SLF001
     services: dict[str, dict] = {}
     volume = 0.0
+    nodes = G._node  # noqa: SLF001 - see _external
     for comp in comps:
-        external, service, provider = _external(G, comp)
+        if group_of is None:
+            external, service, provider = _external(G, comp)
+        else:
+            # Components with equal facts sit at the same provider and service.
+            external, service, provider = group_of(comp).cached("external", lambda c=comp: _external(G, c))
         if not external:
             continue
-        node = G.nodes[comp]
+        node = nodes[comp]
         key = service or provider or f"provider:{node.get('provider')}"
         entry = services.setdefault(key, {"service": service, "provider": provider, "components": 0})
         entry["components"] += 1

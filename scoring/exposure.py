@@ -23,7 +23,7 @@ organisation's home bloc (EU and EEA for an EU organisation).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -106,11 +106,7 @@ def _score_jurisdiction(G: nx.DiGraph, j: Jurisdiction) -> tuple[dict | None, di
         # Keys only protect data at rest: a reached component that computes on the data, or
         # an operator of the whole system, sees it in clear, so every reached component must
         # be a data store with customer-held keys for the halving to apply.
-        held = bool(j.components) and all(
-            c.startswith("component:") and G.nodes[c].get("holds_data") and G.nodes[c].get("key_custody") == "customer-held"
-            for c in j.components
-        )
-        if held:
+        if j.held:
             score = score / 2
             why += "; halved: everything it reaches is a data store with customer-held keys"
         conf = {"jurisdiction": j.code, "score": min(100.0, float(score)), "laws": [l for l in laws if _law_reach(G, [l]) - {"suspension"}],
@@ -135,7 +131,7 @@ def score_exposure(
     *,
     home_bloc: str = "EU",
     reach: Mapping[str, Jurisdiction] | None = None,
-    components: Mapping[str, tuple] | None = None,
+    unresolved: Iterable[str] | None = None,
     cache: dict | None = None,
 ) -> SystemExposure:
     """Legal exposure of one system, with the jurisdictions, laws and paths behind it.
@@ -148,9 +144,11 @@ def score_exposure(
         A system node, e.g. ``"system:ecom-declarations"``.
     home_bloc : str
         The organisation's bloc; jurisdictions outside it are foreign.
-    reach, components : mapping, optional
-        Precomputed :func:`~analyzer.jurisdiction.system_reach` and
-        :func:`~analyzer.jurisdiction.system_components` of the system.
+    reach : mapping, optional
+        Precomputed :func:`~analyzer.jurisdiction.system_reach` of the system.
+    unresolved : iterable of str, optional
+        The components it rests on that hold something the catalog could not resolve;
+        found by walking its closure when not given.
 
     Examples
     --------
@@ -168,19 +166,11 @@ def score_exposure(
     (['US'], 100.0, 'high')
     """
     attrs = G.nodes[system]
-    components = components if components is not None else system_components(G, system)
+    if unresolved is None:
+        unresolved = [c for c in system_components(G, system) if G.nodes[c].get("unresolved")]
     reach = reach if reach is not None else system_reach(G, system, cache)
-    data_countries: set[str] = set()
-    unresolved: list[dict] = []
-    for comp in components:
-        node = G.nodes[comp]
-        if node.get("unresolved"):
-            unresolved.append({"component": comp.split(":", 1)[1], **node["unresolved"]})
-    for code, j in reach.items():
-        if "location" in j.paths and any(
-            c.startswith("component:") and G.nodes[c].get("holds_data") and _stores_in(G, c, code) for c in j.components
-        ):
-            data_countries.add(code)
+    data_countries = {code for code, j in reach.items() if j.data and "location" in j.paths}
+    unknown = [{"component": comp.split(":", 1)[1], **G.nodes[comp]["unresolved"]} for comp in sorted(unresolved)]
     jurisdictions = []
     conf_factors = []
     avail_factors = []
@@ -194,6 +184,7 @@ def score_exposure(
             "foreign": foreign,
             "laws": laws,
             "via": [{"kind": via, "path": list(path)} for via, path in sorted(j.paths.items())],
+            "operator_access": sorted(j.access),
         })
         if not foreign:
             continue
@@ -215,13 +206,5 @@ def score_exposure(
                          "factors": sorted(conf_factors, key=lambda f: -f["score"])},
         availability={"score": avail_score, "level": level(avail_score),
                       "factors": sorted(avail_factors, key=lambda f: -f["score"])},
-        unresolved=unresolved,
+        unresolved=unknown,
     )
-
-
-def _stores_in(G: nx.DiGraph, comp: str, code: str) -> bool:
-    country = f"country:{code}"
-    for _, place, d in G.out_edges(comp, data=True):
-        if d["type"] == "stores_data_in" and G.has_edge(place, country):
-            return True
-    return False

@@ -28,12 +28,14 @@ prices live in :class:`FeasibilitySettings` and can be changed under
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-__all__ = ["FeasibilitySettings", "SystemFeasibility", "dependents", "score_feasibility"]
+from analyzer.closure import Group
+
+__all__ = ["FeasibilitySettings", "SystemFeasibility", "all_dependents", "dependents", "score_feasibility"]
 
 PORTABILITY_SCORE = {"high": 100.0, "medium": 60.0, "low": 20.0}
 SUBSTITUTABILITY_SCORE = {"easy": 100.0, "medium": 66.0, "highly-complex": 33.0, "not-substitutable": 0.0}
@@ -83,20 +85,73 @@ def dependents(G: nx.DiGraph, system: str) -> set[str]:
     ['system:a', 'system:c']
     """
     out: set[str] = set()
-    for src, _, d in G.in_edges(system, data=True):
+    pred, succ = G._pred, G._succ  # noqa: SLF001 - plain adjacency dicts: no view per node on large graphs
+    for src, d in pred[system].items():
         if d["type"] == "depends_on":
             out.add(src)
         elif d["type"] == "part_of":
-            for user, _, d2 in G.in_edges(src, data=True):
+            for user, d2 in pred[src].items():
                 if d2["type"] in ("depends_on", "authenticates_via"):
-                    owner = next((t for _, t, d3 in G.out_edges(user, data=True) if d3["type"] == "part_of"), None)
+                    owner = next((t for t, d3 in succ[user].items() if d3["type"] == "part_of"), None)
                     if owner is not None and owner != system:
                         out.add(owner)
     return out
 
 
-def score_feasibility(G: nx.DiGraph, system: str, settings: FeasibilitySettings | None = None) -> SystemFeasibility:
+def all_dependents(G: nx.DiGraph) -> dict[str, set[str]]:
+    """:func:`dependents` of every system at once, in one pass over the dependency edges.
+
+    >>> G = nx.DiGraph()
+    >>> G.add_nodes_from(["system:a", "system:b", "system:c"], kind="system")
+    >>> G.add_edge("system:a", "system:b", type="depends_on")
+    >>> G.add_node("component:x", kind="component", system="c"); G.add_node("component:y", kind="component", system="b")
+    >>> G.add_edge("component:x", "system:c", type="part_of"); G.add_edge("component:y", "system:b", type="part_of")
+    >>> G.add_edge("component:x", "component:y", type="depends_on")
+    >>> {s: sorted(d) for s, d in all_dependents(G).items()}
+    {'system:a': [], 'system:b': ['system:a', 'system:c'], 'system:c': []}
+    """
+    nodes = G._node  # noqa: SLF001 - see dependents
+    out: dict[str, set[str]] = {n: set() for n, d in nodes.items() if d.get("kind") == "system"}
+    for src, targets in G._succ.items():  # noqa: SLF001
+        kind = nodes[src].get("kind")
+        if kind == "system":
+            for target, d in targets.items():
+                if d["type"] == "depends_on" and target in out:
+                    out[target].add(src)
+        elif kind == "component":
+            owner = nodes[src].get("system")
+            if owner is None:
+                continue
+            for target, d in targets.items():
+                if d["type"] in ("depends_on", "authenticates_via"):
+                    used = nodes[target].get("system")
+                    if used is not None and used != owner and f"system:{used}" in out:
+                        out[f"system:{used}"].add(f"system:{owner}")
+    return out
+
+
+def _portability_class(nodes: dict, succ: dict, comp: str) -> tuple[str, bool]:
+    """(portability class, at a provider) of a component, from its service and site."""
+    cls = None
+    external = True
+    for target, d in succ[comp].items():
+        kind = nodes[target].get("kind")
+        if d["type"] == "runs_on" and kind == "service":
+            cls = nodes[target].get("portability")
+        elif kind == "site":
+            external = False
+            cls = cls or "own"
+    return cls or "unknown", external
+
+
+def score_feasibility(
+    G: nx.DiGraph, system: str, settings: FeasibilitySettings | None = None, *, group_of: Callable[[str], Group] | None = None,
+    dependents_of: Mapping[str, set[str]] | None = None,
+) -> SystemFeasibility:
     """Migration feasibility of one system.
+
+    ``group_of`` (:meth:`analyzer.closure.Rollup.group`) lets components with equal facts
+    share their portability class; ``dependents_of`` is :func:`all_dependents` of the graph.
 
     Examples
     --------
@@ -111,30 +166,24 @@ def score_feasibility(G: nx.DiGraph, system: str, settings: FeasibilitySettings 
     """
     settings = settings or FeasibilitySettings()
     attrs = G.nodes[system]
-    comps = [c for c, _, d in G.in_edges(system, data=True) if d["type"] == "part_of"]
+    nodes, succ = G._node, G._succ  # noqa: SLF001 - see dependents
+    comps = [c for c, d in G._pred[system].items() if d["type"] == "part_of"]  # noqa: SLF001
     classes: dict[str, int] = {}
     port_scores: list[float] = []
     volume = 0.0
     for comp in comps:
-        node = G.nodes[comp]
-        cls = None
-        external = True
-        for _, target, d in G.out_edges(comp, data=True):
-            kind = G.nodes[target].get("kind")
-            if d["type"] == "runs_on" and kind == "service":
-                cls = G.nodes[target].get("portability")
-            elif kind == "site":
-                external = False
-                cls = cls or "own"
-        if cls is None:
-            cls = "unknown"
+        node = nodes[comp]
+        if group_of is None:
+            cls, external = _portability_class(nodes, succ, comp)
+        else:
+            cls, external = group_of(comp).cached("portability", lambda c=comp: _portability_class(nodes, succ, c))
         classes[cls] = classes.get(cls, 0) + 1
         port_scores.append(PORTABILITY_SCORE.get(cls, 100.0 if cls == "own" else 50.0))
         if node.get("holds_data") and external:
             volume += float(node.get("data_volume_gb") or 0.0)
     portability = sum(port_scores) / len(port_scores) if port_scores else 100.0
     gravity = 100.0 if volume <= 100 else max(0.0, 100.0 - 25.0 * math.log10(volume / 100.0))
-    n_dependents = len(dependents(G, system))
+    n_dependents = len(dependents_of[system]) if dependents_of is not None else len(dependents(G, system))
     coupling = max(0.0, 100.0 - 20.0 * n_dependents)
     exit_plan = 100.0 if attrs.get("exit_plan") else 0.0
     alternatives = 100.0 if attrs.get("alternatives") else 0.0

@@ -21,6 +21,7 @@ from typing import Any
 
 import networkx as nx
 
+from analyzer.closure import Rollup
 from inventory.catalog import Catalog
 from inventory.records import AcceptanceRecord
 
@@ -61,14 +62,26 @@ _SECTION_OF = {"region": "regions", "entity": "legal_entities", "country": "coun
                "provider": "providers", "service": "services", "model": "models"}
 
 
-def catalog_facts(catalog: Catalog, nodes: Iterable[str]) -> list[dict]:
-    """The catalog entries behind graph nodes, each with its source and as-of date."""
+def catalog_facts(catalog: Catalog, nodes: Iterable[str], memo: dict | None = None) -> list[dict]:
+    """The catalog entries behind graph nodes, each with its source and as-of date.
+
+    ``memo``, shared between calls, looks each node up once (findings repeat the same
+    providers, entities and laws for every system).
+    """
     facts = []
     seen: set[str] = set()
     for node in nodes:
         if node in seen:
             continue
         seen.add(node)
+        if memo is not None:
+            fact = memo.get(node)
+            if fact is None:
+                found = catalog_facts(catalog, [node])
+                fact = memo[node] = found[0] if found else {}
+            if fact:
+                facts.append(fact)
+            continue
         kind, _, key = node.partition(":")
         section = _SECTION_OF.get(kind)
         if section is None:
@@ -103,11 +116,17 @@ def match_register(
     """
     entries = list(acceptances.values()) if isinstance(acceptances, Mapping) else list(acceptances)
     used: set[str] = set()
-    by_type: dict[str, list[AcceptanceRecord]] = {}
+    # Most entries name a system: look only at those of the finding's system, and the rest.
+    by_key: dict[tuple[str, str | None], list[AcceptanceRecord]] = {}
     for e in entries:
-        by_type.setdefault(e.risk, []).append(e)
+        by_key.setdefault((e.risk, e.scope.get("system")), []).append(e)
+    none: list[AcceptanceRecord] = []
     for f in findings:
-        covering = [e for e in by_type.get(f.type, ()) if _covers(e, f)]
+        system = f.scope.get("system")
+        candidates = by_key.get((f.type, None), none)
+        if system is not None:
+            candidates = by_key.get((f.type, system), none) + candidates
+        covering = [e for e in candidates if _covers(e, f)]
         if not covering:
             f.status, f.acceptance_id = "implicit", None
             continue
@@ -133,12 +152,13 @@ def build_findings(
     exposures: Mapping[str, Any],
     feasibility: Mapping[str, Any],
     concentration: Mapping[str, Any],
-    deps: Mapping[str, Mapping[str, tuple]],
+    rollup: Rollup,
     *,
     home_bloc: str = "EU",
 ) -> list[Finding]:
     """Every finding of one snapshot (status still to be matched against the register)."""
     out: list[Finding] = []
+    facts: dict[str, dict] = {}
     for system_node, exp in exposures.items():
         attrs = G.nodes[system_node]
         sid = attrs["key"]
@@ -154,7 +174,7 @@ def build_findings(
                 scope={"system": sid, "jurisdiction": code}, severity=severity(crit, up=up),
                 title=f"{attrs.get('name', sid)}: data reachable by {code} law ({', '.join(factor['laws']) or 'no law catalogued'})",
                 evidence={"score": factor["score"], "reason": factor["reason"], "laws": factor["laws"],
-                          "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, factor["laws"]))},
+                          "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, factor["laws"]), facts)},
             ))
         for factor in exp.availability["factors"]:
             if factor["score"] < 40:
@@ -167,7 +187,7 @@ def build_findings(
                 severity=severity(crit, up=-1 if factor["score"] < 70 else 0),
                 title=f"{attrs.get('name', sid)}: service can be suspended under {code} law ({', '.join(factor['laws'])})",
                 evidence={"score": factor["score"], "reason": factor["reason"], "laws": factor["laws"],
-                          "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, factor["laws"]))},
+                          "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, factor["laws"]), facts)},
             ))
         for code in exp.data_countries:
             j = by_code[code]
@@ -180,20 +200,23 @@ def build_findings(
                 scope={"system": sid, "jurisdiction": code},
                 severity=severity("high" if sensitive else "medium", up=up),
                 title=f"{attrs.get('name', sid)}: data stored in {code} ({j['bloc'] or 'unknown bloc'})",
-                evidence={"bloc": j["bloc"], "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, []))},
+                evidence={"bloc": j["bloc"], "via": paths, "catalog": catalog_facts(catalog, _nodes(paths, []), facts)},
             ))
         for j in exp.jurisdictions:
             op_paths = [v for v in j["via"] if v["kind"] == "operator"]
             if not j["foreign"] or not op_paths:
                 continue
-            access = [G.nodes[n].get("access") for v in op_paths for n in v["path"] if n.startswith("operator:")]
+            # Every operator through which the jurisdiction reaches counts, not only the one on
+            # the shortest path (older stored results have no list: read it off the paths).
+            access = j.get("operator_access") or [
+                G.nodes[n].get("access") for v in op_paths for n in v["path"] if n.startswith("operator:")]
             base = "high" if "admin" in access else "medium" if "support" in access else "low"
             out.append(Finding(
                 id=f"operator-access:{sid}:{j['code']}", type="operator-access", system=sid,
                 scope={"system": sid, "jurisdiction": j["code"]},
                 severity=severity(base, up=1 if crit == "critical" else 0),
                 title=f"{attrs.get('name', sid)}: operational access ({', '.join(sorted(set(a for a in access if a)))}) from {j['code']}",
-                evidence={"via": op_paths, "catalog": catalog_facts(catalog, _nodes(op_paths, []))},
+                evidence={"via": op_paths, "catalog": catalog_facts(catalog, _nodes(op_paths, []), facts)},
             ))
         feas = feasibility.get(system_node)
         if feas is not None and feas.band == "low" and crit in ("critical", "high"):
@@ -203,7 +226,7 @@ def build_findings(
                 evidence={"score": feas.score, "factors": feas.factors},
             ))
     out.extend(_unknown_findings(G))
-    out.extend(_spof_findings(G, deps))
+    out.extend(_spof_findings(G, rollup))
     prov = concentration.get("provider")
     if prov is not None and prov.band == "high":
         for share in prov.shares:
@@ -214,7 +237,7 @@ def build_findings(
                     scope={"provider": share["key"]}, severity="high",
                     title=f"{share['key']}: {share['share']:.0%} of weighted system dependence (HHI {prov.hhi:.0f}, {prov.band})",
                     evidence={"hhi": round(prov.hhi, 1), "band": prov.band, "share": share["share"],
-                              "systems": share["systems"], "catalog": catalog_facts(catalog, [f"provider:{share['key']}"])},
+                              "systems": share["systems"], "catalog": catalog_facts(catalog, [f"provider:{share['key']}"], facts)},
                 ))
     return out
 
@@ -258,7 +281,7 @@ def _unknown_findings(G: nx.DiGraph) -> list[Finding]:
     return out
 
 
-def _spof_findings(G: nx.DiGraph, deps: Mapping[str, Mapping[str, tuple]]) -> list[Finding]:
+def _spof_findings(G: nx.DiGraph, rollup: Rollup) -> list[Finding]:
     """Shared components whose loss cuts off two or more critical or high systems.
 
     A component is shared when a path of component dependencies leads to it from a
@@ -267,32 +290,35 @@ def _spof_findings(G: nx.DiGraph, deps: Mapping[str, Mapping[str, tuple]]) -> li
     needs the other system, not which of its parts, and would mark every part as shared.
 
     Its loss cuts off every system whose dependency closure holds it (dependencies are
-    all needed: nothing in the inventory says one part can stand in for another), which
-    includes the systems that depend on the users as a whole. That set, found from the
-    graph, decides the severity: critical when two or more critical systems are cut off.
+    all needed: nothing in the inventory says one part can stand in for another): the
+    systems whose components lead to it and every system that depends on those, directly
+    or transitively. That set, found from the graph, decides the severity: critical when
+    two or more critical systems are cut off.
     """
-    users: dict[str, set[str]] = {}
-    cut_off: dict[str, set[str]] = {}
-    for system, comps in deps.items():
-        for comp, path in comps.items():
-            cut_off.setdefault(comp, set()).add(system)
-            # Paths start at the system; system nodes only come first, before any component.
-            if path[1].startswith("system:"):
-                continue  # reached through a system-level dependency
-            users.setdefault(comp, set()).add(system)
+    position = {s: i for i, s in enumerate(rollup.order)}
     out = []
-    for comp, direct in users.items():
+    for comp, direct in rollup.users().items():
         owner = G.nodes[comp].get("system")
         owner_node = f"system:{owner}" if owner else None
         if not (direct - {owner_node}):
             continue  # used by its own system only
-        systems = cut_off[comp]
+        systems = rollup.dependents(direct)
         crits = {s: G.nodes[s].get("criticality") for s in systems}
         critical = sorted(G.nodes[s]["key"] for s, c in crits.items() if c == "critical")
         if len(critical) + sum(1 for c in crits.values() if c == "high") < 2:
             continue
+        # The canonical path from each cut-off system, composed in dependency order.
+        paths: dict[str, tuple[str, ...]] = {}
+        for s in sorted(systems, key=position.__getitem__):
+            explicit, deps = rollup.parts(s)
+            best = explicit.get(comp)
+            for dep in deps:
+                sub = paths.get(dep)
+                if sub is not None and (best is None or (len(sub) + 1, (s, *sub)) < (len(best), best)):
+                    best = (s, *sub)
+            paths[s] = best
         attrs = G.nodes[comp]
-        ordered = sorted(systems, key=lambda s: (len(deps[s][comp]), s))
+        ordered = sorted(systems, key=lambda s: (len(paths[s]), s))
         out.append(Finding(
             id=f"single-point-of-failure:-:{attrs['key']}", type="single-point-of-failure", system=owner,
             scope={"component": attrs["key"]}, severity="critical" if len(critical) >= 2 else "high",
@@ -301,6 +327,6 @@ def _spof_findings(G: nx.DiGraph, deps: Mapping[str, Mapping[str, tuple]]) -> li
                       "direct": sorted(G.nodes[s]["key"] for s in direct), "critical": critical,
                       "rto_hours": {G.nodes[s]["key"]: G.nodes[s].get("rto_hours") for s in sorted(systems)
                                     if crits[s] in ("critical", "high")},
-                      "paths": [list(deps[s][comp]) for s in ordered[:5]]},
+                      "paths": [list(paths[s]) for s in ordered[:5]]},
         ))
     return out

@@ -26,16 +26,19 @@ the criteria that cap it.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from analyzer.jurisdiction import CHANNELS, Reach, component_reach, laws_for, system_components
+from analyzer.closure import Group, Rollup, signature
+from analyzer.jurisdiction import CHANNELS, Reach, component_reach, laws_for
 from inventory.catalog import Catalog
 from scoring.exposure import HOME_BLOCS, is_foreign
 from scoring.findings import catalog_facts
@@ -52,8 +55,10 @@ __all__ = [
     "Override",
     "SystemSovereignty",
     "check_override_scopes",
+    "compose_sovereignty",
     "load_framework",
     "load_overrides",
+    "override_components",
     "score_component_sovereignty",
     "score_sovereignty",
 ]
@@ -772,6 +777,11 @@ class ComponentSovereignty:
     def __post_init__(self) -> None:
         self.capped_by = [] if self.seal is None or self.seal >= 4 else [c["id"] for c in self.criteria if c["seal"] == self.seal]
 
+    @cached_property
+    def vector(self) -> tuple[tuple[str | None, int | None], ...]:
+        """(answer, SEAL) per criterion: components with equal vectors count alike in a system's tally."""
+        return tuple((c["answer"], c["seal"]) for c in self.criteria)
+
     def answers(self) -> list[dict]:
         """The criteria with their evidence paths starting at this component."""
         if self.answered_as is None or self.answered_as == self.node:
@@ -805,23 +815,6 @@ def _rebase(criteria: list[dict], first: str, comp: str) -> list[dict]:
             c = {**c, "evidence": {**c["evidence"], "path": [comp, *path[1:]]}}
         out.append(c)
     return out
-
-
-def _signature(G: nx.DiGraph, comp: str, cache: dict) -> tuple:
-    """Everything the answers of a component depend on; equal signatures give equal answers."""
-    attrs = G.nodes[comp]
-    out = tuple(sorted((t, d["type"]) for _, t, d in G.out_edges(comp, data=True) if d["type"] in _LOCATION_EDGES or d["type"] == "uses_model"))
-    ops = tuple(sorted(s for s, _, d in G.in_edges(comp, data=True) if d["type"] == "operates"))
-    system = attrs.get("system")
-    sys_ops: tuple = ()
-    if system and f"system:{system}" in G:
-        # A system has an in-edge per component: look its operators up once, not once per component.
-        sys_ops = cache.get(("system-operator-ids", system))
-        if sys_ops is None:
-            sys_ops = cache[("system-operator-ids", system)] = tuple(sorted(
-                s for s, _, d in G.in_edges(f"system:{system}", data=True) if d["type"] == "operates"))
-    unresolved = tuple(sorted((attrs.get("unresolved") or {}).items()))
-    return (out, ops, sys_ops, unresolved, bool(attrs.get("holds_data")), attrs.get("key_custody"))
 
 
 def score_component_sovereignty(
@@ -879,7 +872,7 @@ def score_component_sovereignty(
     mine = [o for o in overrides if o.matches(attrs)]
     key = None
     if not any(o.scope.component for o in mine):
-        key = ("sovereignty", _signature(G, comp, cache), wkey)
+        key = ("sovereignty", signature(G, comp, cache), wkey)
         hit = cache.get(key)
         if hit is not None:
             result = ComponentSovereignty(attrs["key"], hit.seal, hit.score, hit.criteria, hit.objectives, comp, hit.answered_as)
@@ -915,6 +908,13 @@ def score_component_sovereignty(
 
 @dataclass
 class SystemSovereignty:
+    """SEAL and score of a system, with its criteria and the components it lists.
+
+    ``listed`` holds (component key, its answers, own) per listed component; the rows of
+    :attr:`components` are made from it when asked for (a million components would
+    otherwise each keep a dict for the whole scan).
+    """
+
     system: str
     name: str
     seal: int | None
@@ -922,10 +922,16 @@ class SystemSovereignty:
     weights: str
     objectives: list[dict]
     criteria: list[dict]
-    components: list[dict]
+    listed: list[tuple[str, ComponentSovereignty, bool]]
     seal_name: str | None = None
     components_total: int = 0
     components_capping: int = 0
+
+    @property
+    def components(self) -> list[dict]:
+        """The listed components: its own, and up to 25 others that hold its SEAL down."""
+        return [{"component": key, "seal": a.seal, "score": a.score, "capped_by": a.capped_by, "own": own}
+                for key, a, own in self.listed]
 
     def as_dict(self) -> dict:
         return {"system": self.system, "name": self.name, "seal": self.seal, "seal_name": self.seal_name, "score": self.score,
@@ -942,13 +948,12 @@ def score_sovereignty(
     home_bloc: str = "EU",
     weights: str | Mapping[str, float] | None = None,
     overrides: Sequence[Override] = (),
-    components: Mapping[str, tuple[str, ...]] | None = None,
     cache: dict | None = None,
 ) -> SystemSovereignty:
     """SEAL and score of a system: the weakest answer per criterion over everything it rests on.
 
-    Parameters are those of :func:`score_component_sovereignty`, plus ``components``,
-    the precomputed :func:`analyzer.jurisdiction.system_components` of the system.
+    Parameters are those of :func:`score_component_sovereignty`. For a whole estate
+    :func:`compose_sovereignty` gives the same answers far faster.
 
     Examples
     --------
@@ -966,53 +971,197 @@ def score_sovereignty(
     >>> next(c for c in result.criteria if c["id"] == "SOV-3.2")["evidence"]["component"]
     'b'
     """
+    rollup = Rollup(G, systems=[system], full=True, distinct=override_components(overrides))
+    return compose_sovereignty(rollup, framework, catalog=catalog, home_bloc=home_bloc, weights=weights,
+                               overrides=overrides, cache=cache)[system]
+
+
+def override_components(overrides: Iterable[Override]) -> set[str]:
+    """The component nodes with an override of their own (they cannot share answers)."""
+    return {f"component:{o.scope.component}" for o in overrides if o.scope.component}
+
+
+@dataclass(slots=True)
+class _Composed:
+    """What a system's sovereignty takes from everything it rests on.
+
+    ``best[i]``: for criterion ``i``, (SEAL or 5, path length, path, group) of the weakest
+    answer, ties to the shortest and then smallest path; None without components.
+    ``by_seal``: the components it rests on, by their SEAL (5 for none).
+    """
+
+    best: list[tuple[int, int, tuple[str, ...], Group] | None]
+    by_seal: dict[int, frozenset[str]]
+
+
+def compose_sovereignty(
+    rollup: Rollup,
+    framework: Framework,
+    *,
+    catalog: Catalog | None = None,
+    home_bloc: str = "EU",
+    weights: str | Mapping[str, float] | None = None,
+    overrides: Sequence[Override] = (),
+    cache: dict | None = None,
+) -> dict[str, SystemSovereignty]:
+    """The :class:`SystemSovereignty` of every system of ``rollup`` (see :mod:`analyzer.closure`).
+
+    Per criterion, the weakest answer over a system's local closure (one representative
+    per group of components with equal answers) is joined with the weakest answers of the
+    systems it depends on; the components at each SEAL are joined as sets.
+    """
     cache = {} if cache is None else cache
-    attrs = G.nodes[system]
-    comps = components if components is not None else system_components(G, system)
+    G = rollup.G
     weights_name, w = framework.weights(weights)
-    own = {c for c, path in comps.items() if len(path) == 2}
-    per_comp = {c: score_component_sovereignty(G, c, framework, catalog=catalog, home_bloc=home_bloc, weights=weights,
-                                               overrides=overrides, cache=cache) for c in comps}
+    n_criteria = len(framework.criteria)
+    wkey = weights if isinstance(weights, (str, type(None))) else tuple(sorted(weights.items()))
+
+    def answers_of(group: Group) -> ComponentSovereignty:
+        return group.cached(("sovereignty", wkey), lambda: score_component_sovereignty(
+            G, group.rep, framework, catalog=catalog, home_bloc=home_bloc, weights=weights, overrides=overrides, cache=cache))
+
+    def seal_key(seal: int | None) -> int:
+        return seal if seal is not None else 5
+
+    seals_of: dict[Group, tuple[int, ...]] = {}
+
+    def seals(group: Group) -> tuple[int, ...]:
+        """SEAL (5 for none) per criterion of a group."""
+        got = seals_of.get(group)
+        if got is None:
+            got = seals_of[group] = tuple(seal_key(r["seal"]) for r in answers_of(group).criteria)
+        return got
+
+    composed: dict[str, _Composed] = {}
+    seal_of: dict[Group, int] = {}
+    out: dict[str, SystemSovereignty] = {}
+    # A system's component sets are dropped once every system that takes them over is done.
+    waiting: dict[str, int] = {}
+    for system in rollup.order:
+        for dep in rollup.parts(system)[1]:
+            waiting[dep] = waiting.get(dep, 0) + 1
+    for system in rollup.order:
+        _, deps = rollup.parts(system)
+        # Groups with the same SEAL for every criterion compete only on their path: keep
+        # the best one per SEAL vector, then pick per criterion among those few.
+        by_vector: dict[tuple[int, ...], tuple[int, tuple[str, ...], Group]] = {}
+        for group, (length, path) in rollup.representatives(system).items():
+            vector = seals(group)
+            cand = (length, path, group)
+            known_v = by_vector.get(vector)
+            if known_v is None or cand[:2] < known_v[:2]:
+                by_vector[vector] = cand
+        best: list[tuple[int, int, tuple[str, ...], Group] | None] = [None] * n_criteria
+        for vector, (length, path, group) in by_vector.items():
+            for i, seal_value in enumerate(vector):
+                known = best[i]
+                if known is None or seal_value < known[0] or (seal_value == known[0] and (length, path) < known[1:3]):
+                    best[i] = (seal_value, length, path, group)
+        levels: dict[int, list[str]] = {}
+        for g, comps in rollup.members(system).items():
+            level = seal_of.get(g)
+            if level is None:
+                level = seal_of[g] = seal_key(answers_of(g).seal)
+            levels.setdefault(level, []).extend(comps)
+        by_seal = {level: frozenset(comps) for level, comps in levels.items()}
+        for dep in deps:
+            sub = composed[dep]
+            for i, known_sub in enumerate(sub.best):
+                if known_sub is None:
+                    continue
+                known = best[i]
+                if known is None or known_sub[0] < known[0] or (known_sub[0] == known[0] and known_sub[1] < known[1]):
+                    cand = (known_sub[0], known_sub[1] + 1, (system, *known_sub[2]), known_sub[3])
+                    if known is None or cand[:3] < known[:3]:
+                        best[i] = cand
+            for level, comps in sub.by_seal.items():
+                by_seal[level] = by_seal[level] | comps if level in by_seal else comps
+        composed[system] = _Composed(best, by_seal)
+        out[system] = _finish(G, system, framework, weights_name, w, best, by_seal, rollup, answers_of, catalog, cache)
+        for dep in deps:
+            waiting[dep] -= 1
+            if not waiting[dep]:
+                composed[dep].by_seal = {}
+        if not waiting.get(system):
+            composed[system].by_seal = {}
+    return out
+
+
+def _evidence_after(row: dict, answered_as: str | None, catalog: Catalog | None, cache: dict) -> tuple[tuple[str, ...], list | None]:
+    """The evidence path of an answer after its component, and the catalog facts on it."""
+    tail = row["evidence"].get("path")
+    rest = tuple(tail[1:]) if tail and tail[0] == answered_as else ()
+    return rest, (_catalog_facts(catalog, rest, cache) if catalog is not None else None)
+
+
+def _finish(G, system, framework, weights_name, w, best, by_seal, rollup, answers_of, catalog, cache) -> SystemSovereignty:
+    attrs = G.nodes[system]
+    own_groups = rollup.own_members(system)
+    # The score ranks the system's own stack (everything it rests on when it has none).
+    # Groups with the same answer to every criterion count together.
+    tally: dict[tuple, int] = {}
+    if own_groups:
+        for g, comps in own_groups.items():
+            vector = answers_of(g).vector
+            tally[vector] = tally.get(vector, 0) + len(comps)
+    else:
+        for comp in {c for comps in by_seal.values() for c in comps}:
+            vector = answers_of(rollup.group(comp)).vector
+            tally[vector] = tally.get(vector, 0) + 1
     criteria = []
     for index, (cid, criterion) in enumerate(framework.criteria.items()):
-        rows = [(per_comp[c].criteria[index], c) for c in comps]
-        assessed = [(row, c) for row, c in rows if row["seal"] is not None]
-        pool = assessed or rows
-        if not pool:
+        winner = best[index]
+        if winner is None:
             criteria.append({"id": cid, "objective": criterion.objective, "seal": None, "answer": None,
                              "label": "not assessed: the system rests on no component", "source": "default",
                              "mean_seal": None, "answers": {}, "evidence": _ev("the system rests on no component")})
             continue
-        row, comp = min(pool, key=lambda rc: (rc[0]["seal"] if rc[0]["seal"] is not None else 5, len(comps[rc[1]]), rc[1]))
-        # The score ranks the system's own stack; what it depends on already caps its SEAL.
-        scored = [(r, c) for r, c in rows if c in own] or rows
+        _, _, comp_path, group = winner
+        answered = answers_of(group)
+        row = answered.criteria[index]
+        # The evidence after the component, and the catalog facts on it, are the group's:
+        # worked out once, whichever system the component is reached from.
+        rest, facts = group.cached(("sovereignty-evidence", index),
+                                   lambda: _evidence_after(row, answered.answered_as, catalog, cache))
         answers: dict[str, int] = {}
-        for r, _ in scored:
-            answers[r["answer"]] = answers.get(r["answer"], 0) + 1
-        scored_seals = [r["seal"] for r, _ in scored if r["seal"] is not None]
-        tail = row["evidence"].get("path")
-        path = [*comps[comp], *tail[1:]] if tail and tail[0] == per_comp[comp].answered_as else list(comps[comp])
-        evidence = {**row["evidence"], "component": G.nodes[comp]["key"], "path": path}
-        if catalog is not None:
-            evidence["catalog"] = _catalog_facts(catalog, path, cache)
-        mean = round(sum(scored_seals) / len(scored_seals), 3) if scored_seals else None
+        seal_sum = seal_n = 0
+        for vector, n in tally.items():
+            answer, seal_value = vector[index]
+            answers[answer] = answers.get(answer, 0) + n
+            if seal_value is not None:
+                seal_sum += seal_value * n
+                seal_n += n
+        evidence = {**row["evidence"], "component": comp_path[-1].split(":", 1)[1], "path": [*comp_path, *rest]}
+        if facts is not None:
+            evidence["catalog"] = facts
+        mean = round(seal_sum / seal_n, 3) if seal_n else None
         criteria.append({k: row[k] for k in ("id", "objective", "seal", "answer", "label", "source")}
-                        | {"mean_seal": mean, "answers": answers, "evidence": evidence})
+                        | {"mean_seal": mean, "answers": dict(sorted(answers.items(), key=lambda kv: (-kv[1], kv[0]))), "evidence": evidence})
     seals = [c["seal"] for c in criteria if c["seal"] is not None]
     objectives, score = _objective_scores(framework, w, {c["id"]: c["mean_seal"] for c in criteria})
     seal = min(seals) if seals else None
     # Its own components, and the others that bring its SEAL down (a shared platform would
-    # otherwise repeat its whole estate under every system that rests on it).
-    listed = [c for c in comps if c in own or (seal is not None and per_comp[c].seal == seal)]
-    ordered = sorted(listed, key=lambda c: (per_comp[c].seal if per_comp[c].seal is not None else 5, c not in own, c))
-    extra = [c for c in ordered if c not in own]
-    shown = [c for c in ordered if c in own] + extra[:_MAX_DEPENDENCY_COMPONENTS]
-    shown.sort(key=lambda c: (per_comp[c].seal if per_comp[c].seal is not None else 5, c not in own, c))
+    # otherwise repeat its whole estate under every system that rests on it). Listed by
+    # SEAL, its own first, then by component.
+    own_count = sum(len(comps) for comps in own_groups.values())
+    extra: list[str] = []
+    capping = 0
+    if seal is not None and seal in by_seal:
+        others = by_seal[seal] if not own_groups else by_seal[seal].difference(*own_groups.values())
+        capping = len(others)
+        extra = heapq.nsmallest(_MAX_DEPENDENCY_COMPONENTS, others)
+    by_level: dict[int, list[tuple[str, ComponentSovereignty]]] = {}
+    for g, comps in own_groups.items():
+        answered = answers_of(g)
+        by_level.setdefault(answered.seal if answered.seal is not None else 5, []).extend((c, answered) for c in comps)
+    rows: list[tuple[str, ComponentSovereignty, bool]] = []
+    for level in sorted(set(by_level) | ({seal} if extra else set())):
+        rows.extend((comp.split(":", 1)[1], a, True) for comp, a in sorted(by_level.get(level, ())))
+        if level == seal:
+            rows.extend((comp.split(":", 1)[1], answers_of(rollup.group(comp)), False) for comp in extra)
     return SystemSovereignty(
         system=attrs["key"], name=attrs.get("name", attrs["key"]), seal=seal, score=score, weights=weights_name,
-        objectives=objectives, criteria=criteria,
-        components=[{"component": per_comp[c].component, "seal": per_comp[c].seal, "score": per_comp[c].score,
-                     "capped_by": per_comp[c].capped_by, "own": c in own} for c in shown],
+        objectives=objectives, criteria=criteria, listed=rows,
         seal_name=framework.seal_levels[seal].name if seal is not None else None,
-        components_total=len(comps), components_capping=len(extra),
+        components_total=sum(len(v) for v in by_seal.values()), components_capping=capping,
     )

@@ -21,6 +21,7 @@ from scoring.sovereignty import check_override_scopes
 from scoring.conflicts import add_conflict_findings
 from sovmap.config import load_config
 from sovmap.errors import InputError
+from sovmap.runtime import collector_paused
 
 __all__ = ["ScanResult", "run_scan"]
 
@@ -73,29 +74,35 @@ def run_scan(
             # API sources return JSON-like data: hash it canonically, so that an unchanged
             # estate gives an unchanged digest.
             digest.update(json.dumps(raw, sort_keys=True, default=str, separators=(",", ":")).encode())
-        batches.append(module.normalize(raw, params))
+        # API fetches make short-lived garbage the collector should see; what follows
+        # builds long-lived records in bulk (see collector_paused).
+        with collector_paused():
+            batches.append(module.normalize(raw, params))
+        del raw  # the source's bytes: hundreds of MB on a large estate, not needed again
     register = []
     if config.risk_register is not None:
         raw = _read_register(config.risk_register)
         digest.update(raw[1])
         register = parse_register(raw)
-    inv = merge_batches(batches, register, settings=config.matching, source_types=[t for t, _ in config.sources])
-    apply_attribution(inv, config.attribution.tag_keys, config.attribution.rules)
-    check_references(inv)
-    check_override_scopes(settings.overrides, catalog=catalog, components=inv.components, sites=inv.sites)
-    say(f"scoring {len(inv.systems)} systems, {len(inv.components)} components")
-    result = assess(inv, catalog, as_of=as_of, settings=settings)
-    add_conflict_findings(result, inv, catalog)
-    say("storing the snapshot")
-    snapshot_id = store.save_snapshot(
-        inv,
-        result.findings,
-        as_of=as_of,
-        config_path=str(Path(config_path).resolve()),
-        digest=digest.hexdigest(),
-        scores=result.score_rows(),
-        meta={"catalog_overrides": [str(p) for p in config.catalog_overrides], "matching": inv.matching.as_dict(),
-              "scoring": settings.describe()},
-    )
-    meta = store.snapshot(snapshot_id)
-    return ScanResult(snapshot_id, meta["status"], meta["counts"], store.finding_counts(snapshot_id), result)
+    with collector_paused():
+        inv = merge_batches(batches, register, settings=config.matching, source_types=[t for t, _ in config.sources])
+        batches.clear()  # the merged inventory holds what is kept
+        apply_attribution(inv, config.attribution.tag_keys, config.attribution.rules)
+        check_references(inv)
+        check_override_scopes(settings.overrides, catalog=catalog, components=inv.components, sites=inv.sites)
+        say(f"scoring {len(inv.systems)} systems, {len(inv.components)} components")
+        result = assess(inv, catalog, as_of=as_of, settings=settings)
+        add_conflict_findings(result, inv, catalog)
+        say("storing the snapshot")
+        snapshot_id = store.save_snapshot(
+            inv,
+            result.findings,
+            as_of=as_of,
+            config_path=str(Path(config_path).resolve()),
+            digest=digest.hexdigest(),
+            scores=result.score_rows(),
+            meta={"catalog_overrides": [str(p) for p in config.catalog_overrides], "matching": inv.matching.as_dict(),
+                  "scoring": settings.describe()},
+        )
+        meta = store.snapshot(snapshot_id)
+        return ScanResult(snapshot_id, meta["status"], meta["counts"], store.finding_counts(snapshot_id), result)

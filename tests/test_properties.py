@@ -7,13 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer import build_graph
-from analyzer.jurisdiction import system_components
+from analyzer.closure import Rollup
+from analyzer.jurisdiction import compose_reach, system_components
 from inventory.catalog import load_catalog
 from inventory.merge import Inventory
 from inventory.records import ComponentRecord, OperatorRecord, Organization, SiteRecord, SystemRecord
-from scoring.concentration import hhi, score_concentration
+from scoring.assess import compose_unresolved
+from scoring.concentration import compose_keys, hhi, score_concentration
 from scoring.exposure import score_exposure
-from scoring.sovereignty import load_framework, score_component_sovereignty, score_sovereignty
+from scoring.sovereignty import compose_sovereignty, load_framework, score_component_sovereignty, score_sovereignty
 
 from conftest import FIXTURES
 
@@ -35,6 +37,8 @@ component_specs = st.lists(
     min_size=1, max_size=12,
 )
 system_deps = st.lists(st.tuples(st.sampled_from(SYSTEMS), st.sampled_from(SYSTEMS)), max_size=3)
+# Up to five edges among three systems: chains, diamonds and cycles.
+system_graphs = st.lists(st.tuples(st.sampled_from(SYSTEMS), st.sampled_from(SYSTEMS)), max_size=5)
 operator_on = st.one_of(st.none(), st.tuples(st.integers(0, 11), st.sampled_from(["admin", "support", "read"])))
 
 
@@ -125,7 +129,7 @@ def test_a_system_seal_is_never_above_any_of_its_components(specs, sys_deps, ope
 
     for s in SYSTEMS:
         comps = system_components(G, f"system:{s}")
-        sov = score_sovereignty(G, f"system:{s}", FRAMEWORK, catalog=CATALOG, components=comps, cache=cache)
+        sov = score_sovereignty(G, f"system:{s}", FRAMEWORK, catalog=CATALOG, cache=cache)
         component_seals = [score_component_sovereignty(G, c, FRAMEWORK, catalog=CATALOG).seal for c in comps]
         capped = [min(x["seal"] for x in score_component_sovereignty(G, c, FRAMEWORK, catalog=CATALOG).criteria
                       if x["seal"] is not None) for c in comps]
@@ -136,3 +140,21 @@ def test_a_system_seal_is_never_above_any_of_its_components(specs, sys_deps, ope
         assert all(sov.seal <= seal for seal in component_seals)
         assert sov.seal == min(capped)
         assert sov.score is None or 0.0 <= sov.score <= 100.0
+
+
+def _composed(G, full: bool) -> dict:
+    rollup = Rollup(G, full=full)
+    reach = {s: (r.paths, r.held, r.data) for s, r in compose_reach(rollup, {}).items()}
+    sov = {s: v.as_dict() for s, v in compose_sovereignty(rollup, FRAMEWORK, catalog=CATALOG, cache={}).items()}
+    return {"reach": reach, "sovereignty": sov, "keys": compose_keys(rollup), "unresolved": compose_unresolved(rollup)}
+
+
+@settings(max_examples=120, deadline=None)
+@given(component_specs, system_graphs, operator_on)
+def test_composing_along_system_dependencies_equals_walking_every_closure(specs, sys_deps, operator):
+    # Every score of a system is composed from its local closure and the results of the
+    # systems it depends on; walking each system's whole closure must give the very same
+    # answers, paths included, on chains, diamonds and cycles.
+    G = build_graph(make_estate(specs, sys_deps, operator), CATALOG)
+
+    assert _composed(G, full=False) == _composed(G, full=True)
