@@ -46,11 +46,16 @@ class Result:
         return f"| {self.name} | {self.target} | {secs} | {mem} | {verdict} | {self.note} |"
 
 
-def measure(cmd: list[str], *, env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run of ``cmd`` as a child process."""
+def measure(cmd: list[str], *, env: dict | None = None, cwd: Path = ROOT, stdout: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run of ``cmd`` as a child process (its output to ``stdout``)."""
+    sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115 - closed below
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        if stdout is not None:
+            sink.close()
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
@@ -59,7 +64,7 @@ def measure(cmd: list[str], *, env: dict | None = None, cwd: Path = ROOT) -> tup
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
-def median_of(runs: int, cmd: list[str], before=None, **kw) -> tuple[float, float]:
+def median_of(runs: int, cmd: list[str], before=None, **kw) -> tuple[float, float]:  # noqa: ANN001
     times, peaks = [], []
     for _ in range(runs):
         if before:
@@ -126,12 +131,15 @@ def bench_postgres(work: Path, runs: int, components: int, systems: int) -> Resu
                   f"SQLite {t_sq:.2f} s, ratio {ratio:.2f}")
 
 
-def bench_script(name: str, script: str, target: str, runs: int, *args: str) -> Result:
+def bench_script(name: str, script: str, target: str, runs: int, work: Path, *args: str) -> Result:
+    """A benchmark script of its own: its figures are in its output, kept in ``work`` and echoed."""
     path = ROOT / "benchmarks" / script
     if not path.exists():
         return Result(name, target, None, None, None, f"{script} not present")
-    t, m = median_of(runs, [str(BIN / "python"), str(path), *args])
-    return Result(name, target, t, m, None, f"see {script} output for its own figures")
+    out = work / f"{path.stem}.out"
+    t, m = median_of(runs, [str(BIN / "python"), str(path), *args], stdout=out)
+    print(out.read_text(errors="replace"), file=sys.stderr)
+    return Result(name, target, t, m, None, f"its own figures: {out}")
 
 
 BENCHMARKS = {
@@ -140,8 +148,8 @@ BENCHMARKS = {
     "risks-100k": lambda w, r, q: bench_risks(w, r, 10_000 if q else 100_000, 200 if q else 2_000),
     "postgres-100k": lambda w, r, q: bench_postgres(w, r, 10_000 if q else 100_000, 200 if q else 2_000),
     "dashboard-100k": lambda w, r, q: bench_script("dashboard overview, 100,000 components, warm", "dashboard_overview.py",
-                                                    "<= 2 s warm", 1),
-    "aws-pool": lambda w, r, q: bench_script("AWS discovery against moto: pool, sequential, Prowler", "aws_compare.py", ">= 4x faster", 1,
+                                                    "<= 2 s warm", 1, w),
+    "aws-pool": lambda w, r, q: bench_script("AWS discovery against moto: pool, sequential, Prowler", "aws_compare.py", ">= 4x faster", 1, w,
                                              *(["--resources", "2000", "--runs", "1", "--no-prowler"] if q else ["--runs", str(r)])),
 }
 

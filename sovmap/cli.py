@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -282,7 +281,11 @@ def dashboard(
         "--server.enableStaticServing", "true", "--server.fileWatcherType", "none",
     ]
     err.print(f"sovmap dashboard on http://{address}:{port}")
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    # Become the Streamlit server rather than wait for it as a child: a stop signal (a
+    # service manager's, Ctrl-C) then reaches the server itself and leaves nothing behind.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
 
 
 # Command groups in sovmap/commands/ register themselves on ``app``.
