@@ -5,6 +5,9 @@ import streamlit as st
 from dashboards.access import gate
 
 st.set_page_config(page_title="sovmap", page_icon="🗺️", layout="wide")
+# Tables' own CSV download and copy write cells as they are, and a resource name beginning
+# with "=" would run as a formula in a spreadsheet: the Exports page writes neutralised files.
+st.set_option("client.disableDataExport", True)
 gate()
 pages = {
     "": [st.Page("dashboards/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],

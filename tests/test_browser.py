@@ -169,3 +169,20 @@ def test_a_risk_is_accepted_in_the_browser_and_written_to_the_register(dashboard
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(SCREENSHOTS / "register-accepted.png"), full_page=False)
     page.close()
+
+
+def test_tables_offer_no_unneutralised_csv_download(dashboard, browser):
+    # Streamlit's own table download writes cells as they are: a name beginning with "="
+    # would run as a formula in a spreadsheet. The Exports page writes neutralised files.
+    base, _ = dashboard
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/", wait_until="networkidle")
+    page.wait_for_selector("text=Risks accepted without being stated", timeout=60_000)
+    _settle(page)
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    page.wait_for_selector("[data-testid='stElementToolbar'] button", timeout=30_000)
+    labels = [b.get_attribute("aria-label") or b.inner_text() for b in page.locator("[data-testid='stElementToolbar'] button").all()]
+    assert labels, "the table toolbar shows no buttons at all"
+    assert not [label for label in labels if "download" in label.lower()], labels
+    page.close()
