@@ -100,7 +100,7 @@ FINDING_COLUMNS = ["id", "status", "severity", "type", "system", "criticality", 
 
 
 def _criticality_of(store: Store, snapshot_id: int) -> dict[str, str]:
-    return {k: e["criticality"] for k, e in store.scores(snapshot_id, "exposure").items()}
+    return {k: e["criticality"] for k, e in store.score_fields(snapshot_id, "exposure", ["criticality"]).items()}
 
 
 def findings_frame(store: Store, snapshot_id: int, status: str | None = None) -> pd.DataFrame:
@@ -150,12 +150,13 @@ def exposure_frame(store: Store, snapshot_id: int) -> pd.DataFrame:
 
 def sovereignty_frame(store: Store, snapshot_id: int) -> pd.DataFrame:
     """SEAL level (0-4) and score (0-100) per system; empty when the snapshot has none."""
-    exposure = store.scores(snapshot_id, "exposure")
+    # Only the fields shown: a system's sovereignty evidence is tens of KB on a large estate.
+    exposure = store.score_fields(snapshot_id, "exposure", ["name", "criticality"])
     rows = []
-    for key, s in store.scores(snapshot_id, "sovereignty").items():
+    for key, s in store.score_fields(snapshot_id, "sovereignty", ["seal", "score"]).items():
         e = exposure.get(key, {})
         rows.append({
-            "system": key, "name": e.get("name", key), "criticality": e.get("criticality"),
+            "system": key, "name": e.get("name") or key, "criticality": e.get("criticality"),
             "seal": s.get("seal"), "score": s.get("score"),
             "level": SEAL_NAMES.get(s.get("seal")),
         })
@@ -211,8 +212,8 @@ def changes(store: Store, snapshot_id: int) -> dict[str, Any]:
             return out
         return out.assign(_v=out["severity"].map(SEVERITY_ORDER)).sort_values(["_v", "id"]).drop(columns="_v").reset_index(drop=True)
 
-    systems_now = set(store.scores(snapshot_id, "exposure"))
-    systems_before = set(store.scores(previous_id, "exposure"))
+    systems_now = set(store.score_fields(snapshot_id, "exposure", ()))
+    systems_before = set(store.score_fields(previous_id, "exposure", ()))
     return {
         "previous_id": previous_id,
         "new": frame(sorted(now.keys() - before.keys()), now, before),

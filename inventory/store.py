@@ -537,6 +537,21 @@ class Store:
         with self.engine.connect() as conn:
             return {k: d for k, d in conn.execute(query.order_by(table.c.key))}
 
+    def score_fields(self, snapshot_id: int, kind: str, fields: Sequence[str]) -> dict[str, dict]:
+        """Some top-level fields of the stored results of one kind, by key.
+
+        The fields are taken out of the JSON by the database (``json_extract`` on SQLite,
+        ``->`` on PostgreSQL), so a page that needs a system's SEAL and score does not read
+        and decode its whole evidence. A field a result lacks is None. With no fields, the
+        keys alone.
+        """
+        table = ScoreRow.__table__
+        columns = [table.c.data[name].label(f"f{i}") for i, name in enumerate(fields)]
+        query = (select(table.c.key, *columns).where(table.c.snapshot_id == snapshot_id, table.c.kind == kind)
+                 .order_by(table.c.key))
+        with self.engine.connect() as conn:
+            return {row[0]: dict(zip(fields, row[1:])) for row in conn.execute(query)}
+
     def acceptances(self, snapshot_id: int) -> list[dict]:
         """The risk register entries a snapshot read, by id."""
         table = AcceptanceRow.__table__

@@ -185,6 +185,26 @@ def test_awkward_text_dates_and_json_survive_the_bulk_write(store):
     assert store.scores(sid, "exposure") == {AWKWARD: {"path": ["x"], "nan": None}}
 
 
+def test_score_fields_are_the_fields_of_the_stored_results(store):
+    inv = sample_inventory(0)
+    scores = [
+        ("sovereignty", "s", {"seal": 2, "score": 61.5, "name": AWKWARD, "criteria": [{"evidence": {"path": ["a"]}}]}),
+        ("sovereignty", "t", {"seal": None, "score": None, "nested": {"seal": 4}}),
+        ("sovereignty", AWKWARD, {"seal": 0, "score": 0.0, "flag": True, "list": [1, "x"]}),
+        ("exposure", "s", {"seal": 3}),
+    ]
+
+    sid = store.save_snapshot(inv, [], as_of=AS_OF, scores=scores)
+    fields = ["seal", "score", "name", "flag", "list", "missing"]
+    read = store.score_fields(sid, "sovereignty", fields)
+
+    full = store.scores(sid, "sovereignty")
+    assert read == {key: {name: data.get(name) for name in fields} for key, data in full.items()}
+    assert read["s"]["score"] == 61.5 and read["t"]["seal"] is None and read[AWKWARD]["list"] == [1, "x"]
+    assert store.score_fields(sid, "sovereignty", ()) == {key: {} for key in full}
+    assert store.score_fields(sid, "feasibility", ["seal"]) == {}
+
+
 def test_a_failure_in_the_middle_of_a_table_leaves_nothing(store):
     first = store.save_snapshot(sample_inventory(), [finding()], as_of=AS_OF)
     before = (store.snapshots(), store.load_inventory(first), store.findings(first))
