@@ -450,6 +450,10 @@ class EstateIndex:
     component_keys: dict[str, dict] = field(default_factory=dict)  # component key -> provider, service, region, country
 
 
+#: The edges that place a component: what it runs on and where it stores data.
+_PLACED = frozenset({"runs_on", "stores_data_in"})
+
+
 def _location_country(G: nx.DiGraph, comp: str) -> str | None:
     for _, place, d in G.out_edges(comp, data=True):
         if d["type"] in ("runs_on", "stores_data_in") and G.nodes[place].get("kind") in ("region", "site"):
@@ -477,13 +481,19 @@ def build_estate_index(G: nx.DiGraph) -> EstateIndex:
                                      "classification": a.get("classification", "internal")}
             idx.components.setdefault(a["key"], [])
             idx.uses.setdefault(a["key"], set())
-    key_cache: dict[str, dict] = {}
+    succ = G.succ
+    # Components placed on the same services, regions and sites have the same provider,
+    # jurisdiction and country: looked up once per placement, not once per component.
+    by_placement: dict[tuple[str, ...], tuple[dict, str | None]] = {}
     for node, a in G.nodes(data=True):
         if a.get("kind") != "component":
             continue
-        keys = key_cache[node] = component_keys(G, node)
+        placement = tuple(t for t, d in succ[node].items() if d["type"] in _PLACED)
+        found = by_placement.get(placement)
+        if found is None:
+            found = by_placement[placement] = (component_keys(G, node), _location_country(G, node))
+        keys, country = found
         provider = keys["provider"] or UNKNOWN
-        country = _location_country(G, node)
         idx.component_keys[a["key"]] = {"provider": provider, "service": a.get("service"), "region": a.get("region") or a.get("site"),
                                         "country": country, "holds_data": bool(a.get("holds_data")), "system": a.get("system")}
         places = idx.provider_countries.setdefault(provider, {})
@@ -496,13 +506,19 @@ def build_estate_index(G: nx.DiGraph) -> EstateIndex:
             continue
         idx.components[owner].append(a["key"])
         idx.system_providers.setdefault(owner, Counter())[provider] += 1
-    for src, dst, d in G.edges(data=True):
-        if d["type"] == "depends_on" and src.startswith("system:") and dst.startswith("system:"):
-            idx.uses[src.split(":", 1)[1]].add(dst.split(":", 1)[1])
-        elif d["type"] in ("depends_on", "authenticates_via") and src.startswith("component:"):
-            a, b = G.nodes[src].get("system"), G.nodes[dst].get("system")
-            if a and b and a != b and a in idx.uses:
-                idx.uses[a].add(b)
+    nodes = G.nodes
+    for system in idx.systems:
+        for dst, d in succ[f"system:{system}"].items():
+            if d["type"] == "depends_on" and dst.startswith("system:"):
+                idx.uses[system].add(dst.split(":", 1)[1])
+    for src, a in nodes(data="system"):
+        if a is None or a not in idx.uses or not src.startswith("component:"):
+            continue
+        for dst, d in succ[src].items():
+            if d["type"] in ("depends_on", "authenticates_via"):
+                b = nodes[dst].get("system")
+                if b and b != a:
+                    idx.uses[a].add(b)
     return idx
 
 
