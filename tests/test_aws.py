@@ -3,28 +3,22 @@
 The estate is built with ordinary boto3 calls: an Organization with two member accounts,
 resources of every service the connector reads, in three regions and the global
 services. Denied, throttled and failing calls come from a small HTTP proxy in front of
-moto that answers chosen operations with a real AWS error (status, headers and body in
-the service's own wire format) and passes everything else through.
+moto (``tests/localaws.py``) that answers chosen operations with a real AWS error
+(status, headers and body in the service's own wire format) and passes everything else
+through.
 """
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import re
-import threading
-import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -32,131 +26,10 @@ from connectors import ScanContext, aws
 from connectors.aws import discovery
 from connectors.aws.clients import ClientFactory
 from connectors.aws.services import SERVICES
+from localaws import BASE_KEYS, MANAGEMENT, ROLE, AwsWeather, Fault, fault_rule, moto_server
+from localaws import aws_env  # noqa: F401 - a fixture, used by name
 
-MANAGEMENT = "123456789012"
 REGIONS = ["eu-west-1", "eu-central-1", "eu-north-1"]
-ROLE = "OrganizationAccountAccessRole"
-BASE_KEYS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-
-
-# --- a proxy that answers some calls with real AWS errors ------------------------------------
-
-_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
-
-
-@dataclass
-class Fault:
-    """Answer matching requests with an AWS error, in the wire format of the service's protocol."""
-
-    service: str  # the signing name: kms, sqs, sts, s3, lambda, ec2, ...
-    code: str
-    status: int
-    protocol: str  # json | query | ec2 | rest-json | rest-xml
-    operation: str | None = None  # X-Amz-Target or Action (JSON and query protocols)
-    path: str | None = None  # a pattern the request path must match (REST protocols)
-    region: str | None = None
-    contains: str | None = None  # text the path or body must contain
-    times: int | None = None  # answer this many times, then pass through; None: always
-    hits: int = 0
-
-    def response(self) -> tuple[dict[str, str], bytes]:
-        message = f"User: arn:aws:sts::{MANAGEMENT}:assumed-role/{ROLE}/sovmap is not authorized ({self.code})"
-        request_id = str(uuid.uuid4())
-        if self.protocol == "json":
-            return ({"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id},
-                    json.dumps({"__type": self.code, "message": message}).encode())
-        if self.protocol == "rest-json":
-            return ({"Content-Type": "application/json", "x-amzn-ErrorType": self.code, "x-amzn-RequestId": request_id},
-                    json.dumps({"message": message}).encode())
-        if self.protocol == "ec2":
-            return {"Content-Type": "text/xml;charset=UTF-8"}, (
-                f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{self.code}</Code>'
-                f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
-            ).encode()
-        if self.protocol == "rest-xml":
-            return {"Content-Type": "application/xml"}, (
-                f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{self.code}</Code><Message>{message}</Message>'
-                f"<RequestId>{request_id}</RequestId></Error>"
-            ).encode()
-        return {"Content-Type": "text/xml"}, (
-            f'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{self.code}</Code>'
-            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        ).encode()
-
-
-class FaultProxy:
-    """An HTTP proxy on 127.0.0.1 in front of moto: faults for matching calls, the rest passed through."""
-
-    def __init__(self, upstream: str, faults: list[Fault]) -> None:
-        self.upstream = urlsplit(upstream)
-        self.faults = faults
-        self.lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                return None
-
-            def handle_one(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                fault = proxy.match(self.path, self.headers, body)
-                if fault is not None:
-                    headers, payload = fault.response()
-                    status = fault.status
-                else:
-                    conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
-                    forwarded = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
-                    conn.request(self.command, self.path, body=body or None, headers=forwarded)
-                    answer = conn.getresponse()
-                    payload, status = answer.read(), answer.status
-                    skip = ("transfer-encoding", "connection", "content-length", "server", "date")
-                    headers = {k: v for k, v in answer.getheaders() if k.lower() not in skip}
-                    conn.close()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_one
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def match(self, path: str, headers, body: bytes) -> Fault | None:
-        found = _CREDENTIAL.search(headers.get("Authorization") or "")
-        if not found:
-            return None
-        service, region = found.group("service"), found.group("region")
-        target = headers.get("X-Amz-Target")
-        text = body.decode("utf-8", "replace")
-        operation = target.rsplit(".", 1)[-1] if target else (parse_qs(text).get("Action") or [None])[0]
-        with self.lock:
-            for fault in self.faults:
-                if fault.service != service or (fault.region and fault.region != region):
-                    continue
-                if (fault.operation and fault.operation != operation) or (fault.path and not re.search(fault.path, path)):
-                    continue
-                if (fault.contains and fault.contains not in path + text) or (fault.times is not None and fault.hits >= fault.times):
-                    continue
-                fault.hits += 1
-                return fault
-        return None
-
-    def __enter__(self) -> FaultProxy:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # --- the estate ----------------------------------------------------------------------------------
@@ -337,31 +210,10 @@ def build_estate(url: str) -> Estate:
 
 
 @pytest.fixture(scope="module")
-def aws_env(tmp_path_factory) -> Iterator[Path]:
-    """Credentials for the standard chain, and AWS config files of the test's own (no user config)."""
-    folder = tmp_path_factory.mktemp("aws-config")
-    (folder / "config").write_text("")
-    (folder / "credentials").write_text("")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CA_BUNDLE"):
-            mp.delenv(name, raising=False)
-        mp.setenv("AWS_ACCESS_KEY_ID", BASE_KEYS["aws_access_key_id"])
-        mp.setenv("AWS_SECRET_ACCESS_KEY", BASE_KEYS["aws_secret_access_key"])
-        mp.setenv("AWS_CONFIG_FILE", str(folder / "config"))
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "credentials"))
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        yield folder
-
-
-@pytest.fixture(scope="module")
-def estate(aws_env) -> Iterator[Estate]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield build_estate(f"http://{host}:{port}")
-    finally:
-        server.stop()
+def estate(aws_env) -> Iterator[Estate]:  # noqa: F811 - the fixture aws_env
+    """The estate, in a moto server of the requesting module's own."""
+    with moto_server() as url:
+        yield build_estate(url)
 
 
 def _declared_calls() -> dict[tuple[str, str], str]:
@@ -539,7 +391,7 @@ def test_denied_throttled_and_failing_calls_are_reported_and_the_rest_is_read(es
         Fault("sns", "Throttling", 400, "query", operation="ListTopics", region=north),
         Fault("cognito-idp", "InternalErrorException", 400, "json", operation="ListUserPools"),
     ]
-    with FaultProxy(estate.url, faults) as proxy:
+    with AwsWeather(estate.url, fault_rule(faults)) as proxy:
         params = aws.Params(endpoint_url=proxy.url, assume_role=ROLE, regions=REGIONS, max_attempts=2)
         _, batch = _scan(params)
 
@@ -570,7 +422,7 @@ def test_denied_throttled_and_failing_calls_are_reported_and_the_rest_is_read(es
 
 def test_organizations_denied_reads_the_callers_account_and_says_so(estate):
     faults = [Fault("organizations", "AccessDeniedException", 400, "json", operation="ListAccounts")]
-    with FaultProxy(estate.url, faults) as proxy:
+    with AwsWeather(estate.url, fault_rule(faults)) as proxy:
         params = aws.Params(endpoint_url=proxy.url, assume_role=ROLE, regions=REGIONS[:1], services=["sqs"], max_attempts=2)
         raw, batch = _scan(params)
 
@@ -601,7 +453,7 @@ def test_sovmap_scan_stores_every_resource_and_an_incomplete_snapshot_with_the_d
     faults = [Fault("sagemaker", "AccessDeniedException", 400, "json", region=REGIONS[1])]
     db = f"sqlite:///{tmp_path / 'sovmap.db'}"
     runner = CliRunner()
-    with FaultProxy(estate.url, faults) as proxy:
+    with AwsWeather(estate.url, fault_rule(faults)) as proxy:
         (tmp_path / "sovmap.yaml").write_text(
             "version: 1\n"
             "sources:\n"

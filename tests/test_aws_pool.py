@@ -3,7 +3,6 @@
 A region with many keys and tables is read with a pool and with one worker: the records are
 the same; with the pool the per-resource calls (DescribeKey, DescribeTable) run on the
 per-resource threads, and each session makes one EC2 client per region for EC2, EBS and VPC.
-moto's state is per process, so other tests' resources may be there too.
 """
 
 from __future__ import annotations
@@ -13,49 +12,32 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from connectors import ScanContext, aws
 from connectors.aws.clients import ClientFactory
+from localaws import BASE_KEYS, moto_server
+from localaws import aws_env  # noqa: F401 - a fixture, used by name
 
-KEYS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 REGIONS = ["eu-west-1", "eu-central-1"]
 
 
 @pytest.fixture(scope="module")
-def estate(tmp_path_factory) -> Iterator[tuple[str, set[tuple[str, str, str]]]]:
+def estate(aws_env) -> Iterator[tuple[str, set[tuple[str, str, str]]]]:  # noqa: F811 - the fixture aws_env
     """The server's URL, and (ARN, region, service) of every key and table made."""
-    folder = tmp_path_factory.mktemp("aws-config")
-    (folder / "config").write_text("")
-    (folder / "credentials").write_text("")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CA_BUNDLE"):
-            mp.delenv(name, raising=False)
-        mp.setenv("AWS_ACCESS_KEY_ID", KEYS["aws_access_key_id"])
-        mp.setenv("AWS_SECRET_ACCESS_KEY", KEYS["aws_secret_access_key"])
-        mp.setenv("AWS_CONFIG_FILE", str(folder / "config"))
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "credentials"))
-        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with moto_server() as endpoint:
         made: set[tuple[str, str, str]] = set()
-        try:
-            for region in REGIONS:
-                kms = boto3.client("kms", region_name=region, endpoint_url=endpoint, **KEYS)
-                dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint, **KEYS)
-                for n in range(12):
-                    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description=f"key {n}")["KeyMetadata"]
-                    table = dynamodb.create_table(
-                        TableName=f"pool-table-{n}", BillingMode="PAY_PER_REQUEST",
-                        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                    )["TableDescription"]
-                    made |= {(key["Arn"], region, "kms"), (table["TableArn"], region, "dynamodb")}
-            yield endpoint, made
-        finally:
-            server.stop()
+        for region in REGIONS:
+            kms = boto3.client("kms", region_name=region, endpoint_url=endpoint, **BASE_KEYS)
+            dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint, **BASE_KEYS)
+            for n in range(12):
+                key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description=f"key {n}")["KeyMetadata"]
+                table = dynamodb.create_table(
+                    TableName=f"pool-table-{n}", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                )["TableDescription"]
+                made |= {(key["Arn"], region, "kms"), (table["TableArn"], region, "dynamodb")}
+        yield endpoint, made
 
 
 def _scan(url: str, workers: int) -> tuple[set[tuple], list[tuple[str, str]], list[str]]:

@@ -10,17 +10,14 @@ document and token endpoint; the real azure-core pipeline follows ``$skipToken``
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import json
-import ssl
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import FIXTURES
+from localhttps import LocalServer, ReplayHandler, certificates
 
 from connectors import ScanContext, azure
 from sovmap.errors import InputError, InputErrors, SovmapError
@@ -36,46 +33,6 @@ SECRET = "not-a-real-secret"
 TOKEN = json.loads((FIX / "token.json").read_text())["access_token"]
 GRAPH = "/providers/microsoft.resourcegraph/resources"
 PROD_PAGE_2 = json.loads((FIX / "graph" / "ecom-prod-page1.json").read_text())["$skipToken"]
-
-
-def _certificates(folder: Path) -> tuple[str, str, str]:
-    """A throwaway CA and a server certificate for 127.0.0.1 signed by it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sovmap test CA")])
-    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
-                 encipher_only=False, decipher_only=False)
-    ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, **usage), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=2))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return tuple(str(p) for p in paths)
 
 
 def _routes() -> dict:
@@ -105,11 +62,11 @@ def _graph_routes() -> dict:
     }
 
 
-class FakeAzure:
+class FakeAzure(LocalServer):
     """Entra ID, ARM and Resource Graph on one local HTTPS port, replaying fixture files."""
 
     def __init__(self, folder: Path) -> None:
-        self.ca, cert, key = _certificates(folder)
+        self.ca, cert, key = certificates(folder)
         self.routes = _routes()
         self.graph = _graph_routes()
         # Requests answered with 429 before their fixture (Resource Graph throttling), where a test asks.
@@ -118,18 +75,9 @@ class FakeAzure:
         self.unexpected: list[str] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                return None
-
+        class Handler(ReplayHandler):
             def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 
             def _fixture(self, status: int, name: str, headers: dict | None = None) -> None:
                 text = (FIX / name).read_text()
@@ -144,13 +92,8 @@ class FakeAzure:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 fake.handle(self, "POST", body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        self.base = f"https://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler, tls=(cert, key))
+        self.base = self.url
 
     def handle(self, h, method: str, body: bytes) -> None:
         parts = urlsplit(h.path)
@@ -196,15 +139,6 @@ class FakeAzure:
         if isinstance(name, dict):
             return h._send(status, json.dumps(name).replace("https://management.azure.com", self.base).encode())
         return h._fixture(status, name)
-
-    def __enter__(self) -> FakeAzure:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 @pytest.fixture

@@ -9,180 +9,21 @@ every gap with its reason, and the snapshot is stored as incomplete, never as co
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import socket
-import threading
 import time
-import urllib.request
-import xml.sax.saxutils
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from connectors import ScanContext, aws
 from connectors.aws.clients import ClientFactory
 from inventory.store import open_store
-from test_aws import MANAGEMENT, REGIONS, ROLE, Fault
-from test_aws import aws_env, build_estate  # noqa: F401 - aws_env is a fixture, used by name
-
-def _reset_moto(url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).read()
-
-
-@pytest.fixture(scope="module")
-def estate(aws_env):  # noqa: F811 - the fixture aws_env
-    """The estate of ``tests/test_aws.py`` in a moto of this module's own.
-
-    moto keeps its state per process, not per server: it is emptied before the estate is
-    built (another module may have built one) and after (another module may build one).
-    """
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    _reset_moto(url)
-    try:
-        yield build_estate(url)
-    finally:
-        _reset_moto(url)
-        server.stop()
-
-
-_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
-
-
-@dataclass
-class Request:
-    """What the proxy knows of a request: who signed it, for which service, region and operation."""
-
-    number: int
-    key: str | None
-    service: str | None
-    region: str | None
-    operation: str | None
-    path: str
-    text: str
-
-
-# What a rule tells the proxy to do with a request (None: pass it through).
-Error = tuple[str, int, dict[str, str], bytes]  # ("error", status, headers, body)
-
-
-class AwsWeather:
-    """A proxy on 127.0.0.1 in front of moto whose ``rule`` decides, request by request, what AWS does.
-
-    A rule returns None (pass through), ``("error", status, headers, body)``, ``("stall", seconds)``
-    (answer only after that long), ``("reset",)`` (drop the connection unanswered), or
-    ``("rewrite", function)`` (pass through and change the answer's body).
-    """
-
-    def __init__(self, upstream: str, rule: Callable[[Request], tuple | None]) -> None:
-        self.upstream = urlsplit(upstream)
-        self.rule = rule
-        self.lock = threading.Lock()
-        self.count = 0
-        self.log: list[tuple[Request, str]] = []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                return None
-
-            def handle_one(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = proxy.describe(self.path, self.headers, body)
-                action = proxy.rule(request) or ("pass",)
-                with proxy.lock:
-                    proxy.log.append((request, action[0]))
-                if action[0] == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                if action[0] == "stall":
-                    time.sleep(action[1])
-                if action[0] == "error":
-                    _, status, headers, payload = action
-                else:
-                    status, headers, payload = proxy.forward(self.command, self.path, self.headers, body)
-                    if action[0] == "rewrite":
-                        payload = action[1](payload)
-                try:
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting: as it should
-                    self.close_connection = True
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_one
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def describe(self, path: str, headers, body: bytes) -> Request:
-        found = _CREDENTIAL.search(headers.get("Authorization") or "")
-        target = headers.get("X-Amz-Target")
-        text = body.decode("utf-8", "replace")
-        operation = target.rsplit(".", 1)[-1] if target else (parse_qs(text).get("Action") or [None])[0]
-        with self.lock:
-            self.count += 1
-            number = self.count
-        return Request(number, found and found.group("key"), found and found.group("service"), found and found.group("region"),
-                       operation, path, text)
-
-    def forward(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
-        forwarded = {k: v for k, v in headers.items() if k.lower() not in ("connection", "keep-alive")}
-        conn.request(method, path, body=body or None, headers=forwarded)
-        answer = conn.getresponse()
-        payload, status = answer.read(), answer.status
-        skip = ("transfer-encoding", "connection", "content-length", "server", "date")
-        kept = {k: v for k, v in answer.getheaders() if k.lower() not in skip}
-        conn.close()
-        return status, kept, payload
-
-    def __enter__(self) -> AwsWeather:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-# Protocol of each signing name the connector calls, for errors in the right wire format.
-PROTOCOLS = {
-    "sts": "query", "organizations": "json", "ec2": "ec2", "s3": "rest-xml", "rds": "query", "dynamodb": "json",
-    "lambda": "rest-json", "ecs": "json", "eks": "rest-json", "elasticache": "query", "sqs": "json", "sns": "query",
-    "kinesis": "json", "kms": "json", "secretsmanager": "json", "cloudfront": "rest-xml", "route53": "rest-xml",
-    "iam": "query", "sso": "json", "identitystore": "json", "cognito-idp": "json", "sagemaker": "json", "redshift": "query",
-    "elasticfilesystem": "rest-json", "backup": "rest-json", "tagging": "json", "sso-admin": "json",
-}
-
-
-def aws_error(service: str, code: str, status: int, message: str = "") -> Error:
-    """An AWS error answer for ``service`` in its protocol's wire format."""
-    headers, body = Fault(service, code, status, PROTOCOLS.get(service, "json")).response()
-    if message:
-        body = re.sub(rb"User: [^<\"]*\(" + code.encode() + rb"\)", xml.sax.saxutils.escape(message).encode(), body)
-    return ("error", status, headers, body)
+from localaws import MANAGEMENT, PROTOCOLS, ROLE, AwsWeather, Request, aws_error
+from localaws import aws_env  # noqa: F401 - a fixture, used by name
+from test_aws import REGIONS
+from test_aws import estate  # noqa: F401 - a fixture: the estate of tests/test_aws.py, in a moto of this module's own
 
 
 def _scan(params: aws.Params) -> tuple[dict, object, float]:

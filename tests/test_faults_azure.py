@@ -73,13 +73,7 @@ class StormyAzure(FakeAzure):
         self.requests.append({"method": method, "path": path, "query": {}, "at": time.monotonic(), "authorization": None, "body": body})
         if isinstance(payload, dict):
             return h._send(status, json.dumps(payload).encode(), headers)
-        h.send_response(status)
-        h.send_header("Content-Type", "text/html")
-        h.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(payload)
+        h.reply(status, payload, {"Content-Type": "text/html", **(headers or {})})
         return None
 
 

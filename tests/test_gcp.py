@@ -11,15 +11,13 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import FIXTURES
-from test_azure import _certificates
+from localhttps import LocalServer, ReplayHandler, certificates
 
 from connectors import ScanContext, gcp
 from sovmap.errors import SovmapError
@@ -36,14 +34,14 @@ def _b64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-class FakeGoogle:
+class FakeGoogle(LocalServer):
     """Google's OAuth token endpoint and Cloud Asset's search on one local HTTPS port."""
 
     def __init__(self, folder: Path) -> None:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        self.ca, cert, key = _certificates(folder)
+        self.ca, cert, key = certificates(folder)
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_key = private.public_key()
         self.routes = {
@@ -56,18 +54,9 @@ class FakeGoogle:
         self.unexpected: list[str] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                return None
-
+        class Handler(ReplayHandler):
             def send_json(self, status: int, body: bytes, headers: dict | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, body, {"Content-Type": "application/json; charset=UTF-8", **(headers or {})})
 
             def do_GET(self) -> None:
                 fake.handle(self, "GET", b"")
@@ -75,13 +64,8 @@ class FakeGoogle:
             def do_POST(self) -> None:
                 fake.handle(self, "POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
-        import ssl
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.base = f"https://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__(Handler, tls=(cert, key))
+        self.base = self.url
         self.key_file = folder / "service-account.json"
         self.key_file.write_text(json.dumps({
             "type": "service_account",
@@ -96,7 +80,6 @@ class FakeGoogle:
             "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
             "universe_domain": "googleapis.com",
         }))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _verify_assertion(self, assertion: str) -> bool:
         from cryptography.exceptions import InvalidSignature
@@ -138,15 +121,6 @@ class FakeGoogle:
             return h.send_json(404, b'{"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}')
         status, name = route
         return h.send_json(status, (FIX / name).read_bytes())
-
-    def __enter__(self) -> FakeGoogle:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 @pytest.fixture

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
-import ssl
-import threading
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from connectors import ScanContext
 from connectors.kubernetes_nodes import Params, fetch, normalize
 from inventory.store import open_store
+from localhttps import LocalServer, ReplayHandler, certificates
 from sovmap.errors import InputError, InputErrors
 from sovmap.scan import run_scan
 
@@ -31,34 +23,12 @@ TOKEN = "sovmap-reader-token-7f3a"
 CLUSTER = "customs-prod-eks"
 
 
-def _certificate(tmp: Path) -> tuple[Path, Path, bytes]:
-    """A self-signed certificate for 127.0.0.1 that is its own CA (what a kubeconfig's certificate-authority-data holds)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = dt.datetime.now(dt.timezone.utc)
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    (tmp / "server.crt").write_bytes(pem)
-    (tmp / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
-    return tmp / "server.crt", tmp / "server.key", pem
+class ApiServer(LocalServer):
+    """Serves recorded list pages: the first without `continue`, the next for the token the previous page gave.
 
-
-class ApiServer:
-    """Serves recorded list pages: the first without `continue`, the next for the token the previous page gave."""
+    Its certificate is signed by a CA of its own, whose certificate is what a kubeconfig's
+    certificate-authority-data holds (``ca_pem``).
+    """
 
     def __init__(self, tmp: Path) -> None:
         self.requests: list[tuple[str, dict[str, list[str]], str | None]] = []
@@ -68,13 +38,11 @@ class ApiServer:
             "/api/v1/nodes": [json.loads((EKS / "nodes-page-1.json").read_text()), json.loads((EKS / "nodes-page-2.json").read_text())],
             "/api/v1/namespaces": [json.loads((EKS / "namespaces.json").read_text())],
         }
-        cert, key, self.ca_pem = _certificate(tmp)
+        ca, cert, key = certificates(tmp)
+        self.ca_pem = Path(ca).read_bytes()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output clean
-                return None
-
+        class Handler(ReplayHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
@@ -99,25 +67,10 @@ class ApiServer:
                                         "message": "The provided continue parameter is too old to display a consistent list result."})
 
             def _send(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(code, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+        super().__init__(Handler, tls=(cert, key))
+        self.start()
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -16,6 +14,7 @@ from inventory.records import InventoryBatch
 from sovmap.errors import InputError, InputErrors
 
 from conftest import FIXTURES
+from localhttps import LocalServer, ReplayHandler
 
 HERE = FIXTURES / "netbox"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
@@ -26,7 +25,7 @@ ROUTES = {
 }
 
 
-class NetBoxReplay(BaseHTTPRequestHandler):
+class NetBoxReplay(ReplayHandler):
     """Answers like NetBox: token auth, limit/offset pages with absolute next links, filters by slug or value."""
 
     page_size = 2  # NetBox's PAGINATE_COUNT, small so that every list has several pages
@@ -35,17 +34,9 @@ class NetBoxReplay(BaseHTTPRequestHandler):
     html: bool = False
     requests: list[tuple[str, dict, str | None]] = []
 
-    def log_message(self, *args) -> None:
-        return None
-
     def _send(self, status: int, body: dict | str) -> None:
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
-        self.send_header("API-Version", "4.4")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, data, {"Content-Type": "text/html" if isinstance(body, str) else "application/json", "API-Version": "4.4"})
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         url = urlparse(self.path)
@@ -87,14 +78,9 @@ def netbox(monkeypatch) -> Iterator[str]:
     NetBoxReplay.requests = []
     NetBoxReplay.forbidden = set()
     NetBoxReplay.html = False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NetBoxReplay)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     monkeypatch.setenv("NETBOX_TOKEN", TOKEN)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with LocalServer(NetBoxReplay) as server:
+        yield server.url
 
 
 def scan(url: str, **params) -> InventoryBatch:

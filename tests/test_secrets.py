@@ -20,21 +20,19 @@ import re
 import sqlite3
 import subprocess
 import sys
-import threading
 import urllib.parse
-import urllib.request
 import zipfile
 import zlib
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 import test_azure
 import test_netbox
 from conftest import ROOT
+from localaws import moto_server
+from localhttps import LocalServer
 from sovmap.exports import FORMATS
 from test_azure import CLIENT_ID, PROD, TENANT, FakeAzure
 
@@ -100,31 +98,16 @@ def _leaks(haystack: str) -> list[str]:
 @pytest.fixture
 def servers(tmp_path, monkeypatch):
     """moto (AWS), the Azure replay and the NetBox replay on 127.0.0.1, accepting only the planted secrets."""
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    aws_url = f"http://{host}:{port}"
-    _reset_moto(aws_url)  # moto keeps its state per process: other modules' estates are emptied first
-    creds = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": AWS_SECRET, "aws_session_token": AWS_SESSION}
-    boto3.client("sqs", region_name="eu-west-1", endpoint_url=aws_url, **creds).create_queue(QueueName="intake-queue")
-    boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=aws_url, **creds).create_table(
-        TableName="declarations", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     monkeypatch.setattr(test_azure, "SECRET", AZURE_SECRET)
     monkeypatch.setattr(test_netbox, "TOKEN", NETBOX_TOKEN)
     test_netbox.NetBoxReplay.requests, test_netbox.NetBoxReplay.forbidden, test_netbox.NetBoxReplay.html = [], set(), False
-    netbox = ThreadingHTTPServer(("127.0.0.1", 0), test_netbox.NetBoxReplay)
-    threading.Thread(target=netbox.serve_forever, daemon=True).start()
-    with FakeAzure(tmp_path) as azure:
-        yield {"aws": aws_url, "azure": azure, "netbox": f"http://127.0.0.1:{netbox.server_address[1]}"}
-    netbox.shutdown()
-    netbox.server_close()
-    _reset_moto(aws_url)
-    moto.stop()
-
-
-def _reset_moto(url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).read()
+    with moto_server() as aws_url, LocalServer(test_netbox.NetBoxReplay) as netbox, FakeAzure(tmp_path) as azure:
+        creds = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": AWS_SECRET, "aws_session_token": AWS_SESSION}
+        boto3.client("sqs", region_name="eu-west-1", endpoint_url=aws_url, **creds).create_queue(QueueName="intake-queue")
+        boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=aws_url, **creds).create_table(
+            TableName="declarations", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        yield {"aws": aws_url, "azure": azure, "netbox": netbox.url}
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
