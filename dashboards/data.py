@@ -21,6 +21,7 @@ from dashboards.geo import country_name, iso3
 from inventory.records import CRITICALITY_WEIGHT
 from inventory.store import Store
 from scoring.concentration import LEVELS, component_keys
+from scoring.feasibility import all_dependents
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 STATUS_ORDER = {"implicit": 0, "expired": 1, "stated": 2}
@@ -506,19 +507,10 @@ def build_estate_index(G: nx.DiGraph) -> EstateIndex:
             continue
         idx.components[owner].append(a["key"])
         idx.system_providers.setdefault(owner, Counter())[provider] += 1
-    nodes = G.nodes
-    for system in idx.systems:
-        for dst, d in succ[f"system:{system}"].items():
-            if d["type"] == "depends_on" and dst.startswith("system:"):
-                idx.uses[system].add(dst.split(":", 1)[1])
-    for src, a in nodes(data="system"):
-        if a is None or a not in idx.uses or not src.startswith("component:"):
-            continue
-        for dst, d in succ[src].items():
-            if d["type"] in ("depends_on", "authenticates_via"):
-                b = nodes[dst].get("system")
-                if b and b != a:
-                    idx.uses[a].add(b)
+    # Which systems each system uses: the dependents relation the feasibility score counts, turned round.
+    for used, users in all_dependents(G).items():
+        for user in users:
+            idx.uses[user.split(":", 1)[1]].add(used.split(":", 1)[1])
     return idx
 
 

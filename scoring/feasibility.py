@@ -35,7 +35,7 @@ import networkx as nx
 
 from analyzer.closure import Group
 
-__all__ = ["FeasibilitySettings", "SystemFeasibility", "all_dependents", "dependents", "score_feasibility"]
+__all__ = ["FeasibilitySettings", "SystemFeasibility", "all_dependents", "score_feasibility"]
 
 PORTABILITY_SCORE = {"high": 100.0, "medium": 60.0, "low": 20.0}
 SUBSTITUTABILITY_SCORE = {"easy": 100.0, "medium": 66.0, "highly-complex": 33.0, "not-substitutable": 0.0}
@@ -73,33 +73,11 @@ def _band(score: float) -> str:
     return "high" if score >= 70 else "medium" if score >= 40 else "low"
 
 
-def dependents(G: nx.DiGraph, system: str) -> set[str]:
-    """Systems that depend on ``system``: by a system dependency or through a component.
-
-    >>> G = nx.DiGraph()
-    >>> G.add_edge("system:a", "system:b", type="depends_on")
-    >>> G.add_edge("component:x", "system:c", type="part_of")
-    >>> G.add_edge("component:y", "system:b", type="part_of")
-    >>> G.add_edge("component:x", "component:y", type="depends_on")
-    >>> sorted(dependents(G, "system:b"))
-    ['system:a', 'system:c']
-    """
-    out: set[str] = set()
-    pred, succ = G._pred, G._succ  # noqa: SLF001 - plain adjacency dicts: no view per node on large graphs
-    for src, d in pred[system].items():
-        if d["type"] == "depends_on":
-            out.add(src)
-        elif d["type"] == "part_of":
-            for user, d2 in pred[src].items():
-                if d2["type"] in ("depends_on", "authenticates_via"):
-                    owner = next((t for t, d3 in succ[user].items() if d3["type"] == "part_of"), None)
-                    if owner is not None and owner != system:
-                        out.add(owner)
-    return out
-
-
 def all_dependents(G: nx.DiGraph) -> dict[str, set[str]]:
-    """:func:`dependents` of every system at once, in one pass over the dependency edges.
+    """The systems that depend on each system, in one pass over the dependency edges.
+
+    A system depends on another by a system dependency, or through a component: one of
+    its components depends on, or authenticates via, a component of the other.
 
     >>> G = nx.DiGraph()
     >>> G.add_nodes_from(["system:a", "system:b", "system:c"], kind="system")
@@ -110,7 +88,7 @@ def all_dependents(G: nx.DiGraph) -> dict[str, set[str]]:
     >>> {s: sorted(d) for s, d in all_dependents(G).items()}
     {'system:a': [], 'system:b': ['system:a', 'system:c'], 'system:c': []}
     """
-    nodes = G._node  # noqa: SLF001 - see dependents
+    nodes = G._node  # noqa: SLF001 - plain adjacency dicts: no view per node on large graphs
     out: dict[str, set[str]] = {n: set() for n, d in nodes.items() if d.get("kind") == "system"}
     for src, targets in G._succ.items():  # noqa: SLF001
         kind = nodes[src].get("kind")
@@ -151,7 +129,8 @@ def score_feasibility(
     """Migration feasibility of one system.
 
     ``group_of`` (:meth:`analyzer.closure.Rollup.group`) lets components with equal facts
-    share their portability class; ``dependents_of`` is :func:`all_dependents` of the graph.
+    share their portability class; ``dependents_of`` is :func:`all_dependents` of the graph
+    (worked out here without it: pass it when scoring many systems).
 
     Examples
     --------
@@ -166,7 +145,7 @@ def score_feasibility(
     """
     settings = settings or FeasibilitySettings()
     attrs = G.nodes[system]
-    nodes, succ = G._node, G._succ  # noqa: SLF001 - see dependents
+    nodes, succ = G._node, G._succ  # noqa: SLF001 - see all_dependents
     comps = [c for c, d in G._pred[system].items() if d["type"] == "part_of"]  # noqa: SLF001
     classes: dict[str, int] = {}
     port_scores: list[float] = []
@@ -183,7 +162,9 @@ def score_feasibility(
             volume += float(node.get("data_volume_gb") or 0.0)
     portability = sum(port_scores) / len(port_scores) if port_scores else 100.0
     gravity = 100.0 if volume <= 100 else max(0.0, 100.0 - 25.0 * math.log10(volume / 100.0))
-    n_dependents = len(dependents_of[system]) if dependents_of is not None else len(dependents(G, system))
+    if dependents_of is None:
+        dependents_of = all_dependents(G)
+    n_dependents = len(dependents_of.get(system, ()))
     coupling = max(0.0, 100.0 - 20.0 * n_dependents)
     exit_plan = 100.0 if attrs.get("exit_plan") else 0.0
     alternatives = 100.0 if attrs.get("alternatives") else 0.0
