@@ -248,6 +248,11 @@ def _json(value: Any) -> str:
         return _dumps(value)
 
 
+def _utc(value: datetime) -> datetime:
+    """A stored time as an aware datetime: snapshot times are written in UTC and read back naive."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -465,10 +470,61 @@ class Store:
             )
 
     def delete_snapshot(self, snapshot_id: int) -> None:
+        """Delete one snapshot and every row of it, in one transaction."""
         with self.engine.begin() as conn:
-            for table in (ScoreRow, FindingRow, DependencyRow, *(t for t, _, _ in _RECORD_TABLES)):
-                conn.execute(delete(table.__table__).where(table.__table__.c.snapshot_id == snapshot_id))
-            conn.execute(delete(SnapshotRow.__table__).where(SnapshotRow.__table__.c.id == snapshot_id))
+            self._delete_snapshots(conn, [snapshot_id])
+
+    @staticmethod
+    def _delete_snapshots(conn: Any, ids: Sequence[int]) -> None:
+        for table in (ScoreRow, FindingRow, DependencyRow, *(t for t, _, _ in _RECORD_TABLES)):
+            conn.execute(delete(table.__table__).where(table.__table__.c.snapshot_id.in_(ids)))
+        conn.execute(delete(SnapshotRow.__table__).where(SnapshotRow.__table__.c.id.in_(ids)))
+
+    def prune_snapshots(self, *, keep: int, older_than: datetime | None = None, dry_run: bool = False) -> list[dict]:
+        """Delete the snapshots beyond the newest ``keep`` (and, if given, made before ``older_than``).
+
+        The newest snapshot is always kept (``keep`` is at least 1). Which snapshots go is
+        decided and carried out in one transaction: a scan storing a snapshot meanwhile is
+        never among them, and an interrupted prune deletes nothing. The record of register
+        decisions (``register_events``) is kept whatever happens to the snapshot it was made
+        on. Returns the metadata of the snapshots deleted (or, with ``dry_run``, that would be).
+        """
+        if keep < 1:
+            raise StoreError(f"keep must be at least 1 (the newest snapshot is always kept), not {keep}")
+        if older_than is not None and older_than.tzinfo is None:
+            raise StoreError("older_than needs a time zone")
+        table = SnapshotRow.__table__
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")  # decide under the write lock, not before it
+                else:
+                    conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))  # no scan stores meanwhile
+                rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.id.desc()))]
+                gone = [r for r in rows[keep:] if older_than is None or _utc(r["created_at"]) < older_than]
+                if gone and not dry_run:
+                    self._delete_snapshots(conn, [r["id"] for r in gone])
+        except OperationalError as exc:
+            raise StoreError(f"could not delete snapshots; nothing was deleted: {str(exc.orig).strip()}") from None
+        return sorted(gone, key=lambda r: r["id"])
+
+    def compact(self) -> None:
+        """Give the space of deleted rows back: ``VACUUM`` on SQLite, ``VACUUM ANALYZE`` on PostgreSQL.
+
+        SQLite rewrites the whole file (about twice its size in free disk space), waiting
+        for a scan that is writing; readers go on reading, and the file shrinks once the
+        last of them that started before has finished.
+        """
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("VACUUM")
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the rewritten pages into the file now
+                else:
+                    conn.exec_driver_sql("VACUUM ANALYZE")
+        except OperationalError as exc:
+            raise StoreError(f"the store could not be compacted ({str(exc.orig).strip()}); nothing changed. "
+                             "Compact again when no dashboard or scan has it open.") from None
 
     # -- reading -------------------------------------------------------------------
     def snapshots(self) -> list[dict]:

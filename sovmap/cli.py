@@ -125,6 +125,46 @@ def snapshots(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 
 @app.command()
+def prune(
+    keep: Annotated[int, typer.Option(help="Keep this many of the newest snapshots (at least 1).", min=1)] = 30,
+    older_than: Annotated[Optional[int], typer.Option(
+        "--older-than", help="Delete only snapshots made more than this many days ago.", min=0)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted; delete nothing.")] = False,
+    compact: Annotated[bool, typer.Option(help="Give the space back to the disk afterwards (SQLite VACUUM, PostgreSQL VACUUM ANALYZE).")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Delete old snapshots: all but the newest --keep, or with --older-than only those older too."""
+    from datetime import datetime, timedelta, timezone
+
+    cutoff = None if older_than is None else datetime.now(timezone.utc) - timedelta(days=older_than)
+    try:
+        store = _store(db)
+        gone = store.prune_snapshots(keep=keep, older_than=cutoff, dry_run=dry_run)
+    except SovmapError as exc:
+        _fail(exc)
+    if compact and gone and not dry_run:
+        err.print(f"deleted {len(gone)} snapshot(s); compacting the store ...")
+        try:
+            store.compact()
+        except SovmapError as exc:
+            _fail(SovmapError(f"the snapshots were deleted, but {exc}"))
+    if json_out:
+        _print_json({"dry_run": dry_run, "deleted": [{k: r[k] for k in ("id", "created_at", "status", "counts")} for r in gone]})
+        return
+    verb = "would delete" if dry_run else "deleted"
+    if not gone:
+        out.print("nothing to delete")
+        return
+    table = Table("id", "created", "status", "components", "findings", title=f"{verb} {len(gone)} snapshot(s)")
+    for r in gone:
+        c = r["counts"] or {}
+        table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["status"], str(c.get("components", "")),
+                      str(c.get("findings", "")))
+    out.print(table)
+
+
+@app.command()
 def exposure(
     db: DbOption = None,
     snapshot: SnapshotOption = None,

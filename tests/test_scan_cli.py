@@ -163,3 +163,42 @@ def test_an_attribution_rule_naming_an_unknown_system_is_a_config_error(store, e
 
     with pytest.raises(InputError, match=r"attribution.rules\[0\]: field 'system': unknown system 'intkae'"):
         run_scan(cfg, store, as_of=AS_OF)
+
+
+def test_prune_lists_deletes_and_compacts_and_waits_for_no_writer(tmp_path):
+    path = tmp_path / "x.db"
+    db = f"sqlite:///{path}"
+    for _ in range(4):
+        assert runner.invoke(app, ["scan", "-c", str(SMALL / "sovmap.yaml"), "--db", db, "--as-of", "2026-11-22"]).exit_code == 0
+
+    planned = runner.invoke(app, ["prune", "--keep", "2", "--dry-run", "--json", "--db", db])
+    assert planned.exit_code == 0, planned.output
+    assert [r["id"] for r in json.loads(planned.output)["deleted"]] == [1, 2]
+    assert len(json.loads(runner.invoke(app, ["snapshots", "--json", "--db", db]).output)) == 4
+
+    # Snapshots made just now are not older than a day: nothing goes.
+    assert "nothing to delete" in runner.invoke(app, ["prune", "--keep", "1", "--older-than", "1", "--db", db]).output
+
+    # A scan holding the store's write lock for longer than the wait: nothing is deleted, and the message says so.
+    from sqlalchemy import create_engine
+
+    writer = create_engine(db).connect()
+    writer.exec_driver_sql("BEGIN IMMEDIATE")
+    held = runner.invoke(app, ["prune", "--keep", "1", "--db", db])
+    writer.rollback()
+    writer.close()
+    assert held.exit_code == 2
+    assert "could not delete snapshots; nothing was deleted: database is locked" in held.output
+    assert len(json.loads(runner.invoke(app, ["snapshots", "--json", "--db", db]).output)) == 4
+
+    def size() -> int:  # the file and its write-ahead log
+        return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+    before = size()
+    done = runner.invoke(app, ["prune", "--keep", "1", "--compact", "--db", db])
+    assert done.exit_code == 0, done.output
+    assert "deleted 3 snapshot(s)" in done.output
+    assert [s["id"] for s in json.loads(runner.invoke(app, ["snapshots", "--json", "--db", db]).output)] == [4]
+    assert size() < before / 2
+    assert runner.invoke(app, ["risks", "--json", "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["prune", "--keep", "0", "--db", db]).exit_code == 2  # refused by the option's minimum

@@ -107,6 +107,51 @@ def test_snapshots_are_independent_and_deletable(store):
     assert len(store.load_inventory(b).components) == 4
 
 
+def _row_counts(store) -> dict[str, int]:
+    from sqlmodel import SQLModel
+
+    with store.engine.connect() as conn:
+        return {name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
+                for name in SQLModel.metadata.tables if name != "sovmap_meta"}
+
+
+def test_pruning_keeps_the_newest_snapshots_whole_and_deletes_the_rest_entirely(store):
+    from sqlalchemy import update
+
+    from inventory.store import SnapshotRow
+
+    ids = [store.save_snapshot(sample_inventory(n), [finding(n)], as_of=AS_OF, scores=[("exposure", "s", {"n": n})])
+           for n in (1, 2, 3, 4)]
+    event = store.save_register_event(acceptance_id="RA", action="accept", by="CISO", at=datetime.now(UTC), entry={},
+                                      snapshot_id=ids[0])
+    # Made 40, 30, 20 and 10 days ago.
+    with store.engine.begin() as conn:
+        for sid, days in zip(ids, (40, 30, 20, 10), strict=True):
+            conn.execute(update(SnapshotRow.__table__).where(SnapshotRow.__table__.c.id == sid)
+                         .values(created_at=datetime.now(UTC) - timedelta(days=days)))
+    before = _row_counts(store)
+
+    assert [r["id"] for r in store.prune_snapshots(keep=1, dry_run=True)] == ids[:3]
+    assert _row_counts(store) == before
+    # Only the older than 25 days, of those beyond the newest one.
+    assert [r["id"] for r in store.prune_snapshots(keep=1, older_than=datetime.now(UTC) - timedelta(days=25))] == ids[:2]
+    assert [s["id"] for s in store.snapshots()] == ids[2:]
+    assert [r["id"] for r in store.prune_snapshots(keep=1)] == [ids[2]]
+    assert store.prune_snapshots(keep=1) == []
+
+    after = _row_counts(store)
+    assert after["snapshots"] == 1 and after["findings"] == 1 and after["scores"] == 1
+    assert after["components"] == 4 and after["systems"] == 2
+    # The newest snapshot is whole, and the record of a decision outlives its snapshot.
+    assert len(store.load_inventory(ids[3]).components) == 4
+    assert store.scores(ids[3], "exposure") == {"s": {"n": 4}}
+    assert after["register_events"] == before["register_events"] == 1 and event
+    store.compact()
+    assert _row_counts(store) == after
+    with pytest.raises(StoreError, match="at least 1"):
+        store.prune_snapshots(keep=0)
+
+
 def test_empty_store_says_what_to_do(store):
     with pytest.raises(StoreError, match="sovmap scan"):
         store.snapshot()
