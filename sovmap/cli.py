@@ -126,7 +126,7 @@ def snapshots(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 @app.command()
 def prune(
-    keep: Annotated[int, typer.Option(help="Keep this many of the newest snapshots (at least 1).", min=1)] = 30,
+    keep: Annotated[int, typer.Option(help="Keep this many of the newest snapshots (at least 1); required, so that deleting is never implied.", min=1)],
     older_than: Annotated[Optional[int], typer.Option(
         "--older-than", help="Delete only snapshots made more than this many days ago.", min=0)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted; delete nothing.")] = False,
