@@ -457,7 +457,7 @@ _PLACED = frozenset({"runs_on", "stores_data_in"})
 
 def _location_country(G: nx.DiGraph, comp: str) -> str | None:
     for _, place, d in G.out_edges(comp, data=True):
-        if d["type"] in ("runs_on", "stores_data_in") and G.nodes[place].get("kind") in ("region", "site"):
+        if d["type"] in _PLACED and G.nodes[place].get("kind") in ("region", "site"):
             for _, country, d2 in G.out_edges(place, data=True):
                 if d2["type"] == "located_in":
                     return country.split(":", 1)[1]

@@ -506,7 +506,7 @@ class Store:
                     self._delete_snapshots(conn, [r["id"] for r in gone])
         except OperationalError as exc:
             raise StoreError(f"could not delete snapshots; nothing was deleted: {str(exc.orig).strip()}") from None
-        return sorted(gone, key=lambda r: r["id"])
+        return gone[::-1]  # oldest first
 
     def compact(self) -> None:
         """Give the space of deleted rows back: ``VACUUM`` on SQLite, ``VACUUM ANALYZE`` on PostgreSQL.

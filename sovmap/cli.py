@@ -114,14 +114,23 @@ def snapshots(db: DbOption = None, json_out: JsonOption = False) -> None:
     except SovmapError as exc:
         _fail(exc)
     if json_out:
-        _print_json([{k: r[k] for k in ("id", "created_at", "status", "as_of", "config_path", "counts")} for r in rows])
+        _print_json([_snapshot_summary(r) for r in rows])
         return
-    table = Table("id", "created", "status", "as of", "systems", "components", "findings")
+    out.print(_snapshot_table(rows))
+
+
+def _snapshot_summary(row: dict) -> dict:
+    """A snapshot's metadata as the CLI prints it in JSON."""
+    return {k: row[k] for k in ("id", "created_at", "status", "as_of", "config_path", "counts")}
+
+
+def _snapshot_table(rows: list[dict], title: str | None = None) -> Table:
+    table = Table("id", "created", "status", "as of", "systems", "components", "findings", title=title)
     for r in rows:
         c = r["counts"] or {}
         table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["status"], str(r["as_of"]),
                       str(c.get("systems", "")), str(c.get("components", "")), str(c.get("findings", "")))
-    out.print(table)
+    return table
 
 
 @app.command()
@@ -150,18 +159,12 @@ def prune(
         except SovmapError as exc:
             _fail(SovmapError(f"the snapshots were deleted, but {exc}"))
     if json_out:
-        _print_json({"dry_run": dry_run, "deleted": [{k: r[k] for k in ("id", "created_at", "status", "counts")} for r in gone]})
+        _print_json({"dry_run": dry_run, "deleted": [_snapshot_summary(r) for r in gone]})
         return
-    verb = "would delete" if dry_run else "deleted"
     if not gone:
         out.print("nothing to delete")
         return
-    table = Table("id", "created", "status", "components", "findings", title=f"{verb} {len(gone)} snapshot(s)")
-    for r in gone:
-        c = r["counts"] or {}
-        table.add_row(str(r["id"]), f"{r['created_at']:%Y-%m-%d %H:%M}", r["status"], str(c.get("components", "")),
-                      str(c.get("findings", "")))
-    out.print(table)
+    out.print(_snapshot_table(gone, title=f"{'would delete' if dry_run else 'deleted'} {len(gone)} snapshot(s)"))
 
 
 @app.command()
